@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * siitdc: the generic netlink contract between siitdc.ko and its tools.
+ *
+ * Family SIITDC_GENL_NAME, version SIITDC_GENL_VERSION. Every command acts on
+ * the network namespace of the requesting socket. Commands that change state
+ * need CAP_NET_ADMIN in the user namespace that owns that network namespace.
+ *
+ * Addresses travel in network byte order: IPv4 as a 4-byte binary attribute,
+ * IPv6 as a 16-byte binary attribute; prefix lengths as u8.
+ */
+#ifndef _UAPI_LINUX_SIITDC_H
+#define _UAPI_LINUX_SIITDC_H
+
+#define SIITDC_GENL_NAME	"siitdc"
+#define SIITDC_GENL_VERSION	1
+
+enum siitdc_cmd {
+	SIITDC_CMD_UNSPEC,
+	/* A: SIITDC_A_EAM (v4 and v6 prefix), optional SIITDC_A_FLAGS. */
+	SIITDC_CMD_EAM_ADD,
+	/* A: SIITDC_A_EAM with either the v4 or the v6 prefix of the entry. */
+	SIITDC_CMD_EAM_DEL,
+	/*
+	 * doit: SIITDC_A_EAM with one address (v4 or v6, no length): replies
+	 * with the entry that translates it (longest prefix match).
+	 * dumpit (NLM_F_DUMP): streams every entry, one SIITDC_A_EAM per message.
+	 */
+	SIITDC_CMD_EAM_GET,
+	/* Removes every entry. */
+	SIITDC_CMD_EAM_FLUSH,
+	/* Reply: SIITDC_A_CONFIG. */
+	SIITDC_CMD_CONFIG_GET,
+	/* A: SIITDC_A_CONFIG with the settings to change. */
+	SIITDC_CMD_CONFIG_SET,
+	/* Reply: SIITDC_A_STATS (sums over all CPUs). */
+	SIITDC_CMD_STATS_GET,
+	__SIITDC_CMD_MAX,
+};
+#define SIITDC_CMD_MAX (__SIITDC_CMD_MAX - 1)
+
+enum siitdc_attr {
+	SIITDC_A_UNSPEC,
+	SIITDC_A_EAM,		/* nested, enum siitdc_eam_attr */
+	SIITDC_A_CONFIG,	/* nested, enum siitdc_cfg_attr */
+	SIITDC_A_STATS,		/* nested, enum siitdc_stat: each a u64 */
+	SIITDC_A_FLAGS,		/* u32, SIITDC_F_* */
+	SIITDC_A_COUNT,		/* u32: entries affected (flush reply) */
+	__SIITDC_A_MAX,
+};
+#define SIITDC_A_MAX (__SIITDC_A_MAX - 1)
+
+/* SIITDC_A_FLAGS bits */
+#define SIITDC_F_FORCE		(1U << 0)	/* EAM_ADD: allow overlapping prefixes */
+
+enum siitdc_eam_attr {
+	SIITDC_EAM_A_UNSPEC,
+	SIITDC_EAM_A_V4_ADDR,	/* binary, 4 bytes */
+	SIITDC_EAM_A_V4_LEN,	/* u8, 0..32; absent means 32 */
+	SIITDC_EAM_A_V6_ADDR,	/* binary, 16 bytes */
+	SIITDC_EAM_A_V6_LEN,	/* u8, 0..128; absent means 128 */
+	__SIITDC_EAM_A_MAX,
+};
+#define SIITDC_EAM_A_MAX (__SIITDC_EAM_A_MAX - 1)
+
+enum siitdc_cfg_attr {
+	SIITDC_CFG_A_UNSPEC,
+	SIITDC_CFG_A_POOL6_ADDR,	/* binary, 16 bytes */
+	SIITDC_CFG_A_POOL6_LEN,		/* u8: 32, 40, 48, 56, 64 or 96 */
+	SIITDC_CFG_A_POOL6_CLEAR,	/* flag (set only): remove pool6 */
+	SIITDC_CFG_A_EAM_COUNT,		/* u32 (get only): entries in the table */
+	__SIITDC_CFG_A_MAX,
+};
+#define SIITDC_CFG_A_MAX (__SIITDC_CFG_A_MAX - 1)
+
+/*
+ * Counters, summed over CPUs. The attribute type inside SIITDC_A_STATS is the
+ * counter's value here; the payload is a u64. Append only: tools print
+ * counters they do not know by number.
+ */
+enum siitdc_stat {
+	SIITDC_STAT_UNSPEC,
+	SIITDC_STAT_XLAT_4TO6,		/* IPv4 packets translated to IPv6 */
+	SIITDC_STAT_XLAT_6TO4,		/* IPv6 packets translated to IPv4 */
+	SIITDC_STAT_PASS_4,		/* IPv4 not for translation, left alone */
+	SIITDC_STAT_PASS_6,		/* IPv6 not for translation, left alone */
+	SIITDC_STAT_DROP_MALFORMED,	/* bad header, length or checksum */
+	SIITDC_STAT_DROP_SRC_UNMAPPED,	/* destination maps, source does not */
+	SIITDC_STAT_DROP_SRC_ILLEGAL,	/* source never valid (RFC 1812 5.3.7) */
+	SIITDC_STAT_DROP_TTL_EXPIRED,	/* TTL/hop limit ran out; error sent */
+	SIITDC_STAT_DROP_FRAGMENT,	/* fragments: not translated yet */
+	SIITDC_STAT_DROP_ICMP_TYPE,	/* ICMP type not translated */
+	SIITDC_STAT_DROP_PROTO,		/* transport not translated */
+	SIITDC_STAT_DROP_UDP_ZERO_CSUM,	/* UDP over IPv4 with no checksum */
+	SIITDC_STAT_DROP_TOO_BIG,	/* cannot fit the other family */
+	SIITDC_STAT_DROP_NOMEM,		/* could not make room for headers */
+	SIITDC_STAT_DROP_NO_ROUTE,	/* no route for the translated packet */
+	SIITDC_STAT_DROP_EXTHDR,	/* IPv6 extension header not allowed */
+	SIITDC_STAT_DROP_DST_ILLEGAL,	/* destination never valid */
+	SIITDC_STAT_DROP_GSO,		/* GSO type that cannot be translated */
+	__SIITDC_STAT_MAX,
+};
+#define SIITDC_STAT_MAX (__SIITDC_STAT_MAX - 1)
+
+#endif /* _UAPI_LINUX_SIITDC_H */

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Address mapping math: RFC 6052 IPv4-embedded IPv6 addresses and RFC 7757
+ * Explicit Address Mapping suffix placement. Pure functions, no state.
+ */
+#ifndef _SIITDC_CORE_ADDR_H
+#define _SIITDC_CORE_ADDR_H
+
+#include "types.h"
+
+/* A prefix of either family, host bits always zero. */
+struct siitdc_prefix4 {
+	__be32 addr;
+	u8 len;
+};
+
+struct siitdc_prefix6 {
+	struct in6_addr addr;
+	u8 len;
+};
+
+static inline __be32 siitdc_v4_mask(u8 len)
+{
+	return len ? htonl(~0U << (32 - len)) : 0;
+}
+
+bool siitdc_v4_in_prefix(__be32 addr, const struct siitdc_prefix4 *p);
+bool siitdc_v6_in_prefix(const struct in6_addr *addr,
+			 const struct siitdc_prefix6 *p);
+/* Copies @addr with every bit past @len cleared. */
+void siitdc_v6_mask(const struct in6_addr *addr, u8 len, struct in6_addr *out);
+
+/*
+ * Validation. Each returns NULL when the prefix is acceptable, otherwise a
+ * short reason fit for an extack message or a CLI error.
+ */
+const char *siitdc_prefix4_check(const struct siitdc_prefix4 *p);
+const char *siitdc_prefix6_check(const struct siitdc_prefix6 *p);
+const char *siitdc_pool6_check(const struct siitdc_prefix6 *p);
+const char *siitdc_eam_check(const struct siitdc_prefix4 *p4,
+			     const struct siitdc_prefix6 *p6);
+
+/* RFC 6052 section 2.2: compose and extract IPv4-embedded IPv6 addresses. */
+void siitdc_rfc6052_embed(const struct siitdc_prefix6 *pool6, __be32 v4,
+			  struct in6_addr *out);
+__be32 siitdc_rfc6052_extract(const struct siitdc_prefix6 *pool6,
+			      const struct in6_addr *addr);
+
+/*
+ * RFC 7757 section 3.2: the (32 - p4) suffix bits of the IPv4 address sit
+ * immediately after the IPv6 prefix; the remaining IPv6 bits are zero.
+ * The caller has already matched the address against the entry's prefix.
+ */
+void siitdc_eam_4to6(const struct siitdc_prefix4 *p4,
+		     const struct siitdc_prefix6 *p6, __be32 v4,
+		     struct in6_addr *out);
+__be32 siitdc_eam_6to4(const struct siitdc_prefix4 *p4,
+		       const struct siitdc_prefix6 *p6,
+		       const struct in6_addr *v6);
+
+#endif /* _SIITDC_CORE_ADDR_H */

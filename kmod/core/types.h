@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The few types and helpers the pure core needs, taken from the kernel when
+ * built as part of siitdc.ko and from libc when built for unit tests and
+ * fuzzing. Nothing in core/ may include anything else.
+ */
+#ifndef _SIITDC_CORE_TYPES_H
+#define _SIITDC_CORE_TYPES_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#include <linux/in6.h>
+#include <linux/string.h>
+#include <asm/byteorder.h>
+#else
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <linux/types.h>
+
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef uint64_t u64;
+
+#ifndef __force
+#define __force
+#endif
+#endif
+
+#endif /* _SIITDC_CORE_TYPES_H */
