@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kernel version differences, absorbed here so the rest reads like mainline
+ * code. Supported: Linux 6.1 and later.
+ */
+#ifndef _SIITDC_COMPAT_H
+#define _SIITDC_COMPAT_H
+
+#include <linux/version.h>
+#include <net/checksum.h>
+#include <net/route.h>
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
+#error "siitdc needs Linux 6.1 or later"
+#endif
+
+/* Linux 6.13 moved the route input TOS argument to dscp_t. */
+static inline int siitdc_ip_route_input(struct sk_buff *skb, __be32 daddr,
+					__be32 saddr, u8 tos,
+					struct net_device *dev)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+	return ip_route_input_noref(skb, daddr, saddr,
+				    inet_dsfield_to_dscp(tos), dev) ? -EINVAL : 0;
+#else
+	return ip_route_input_noref(skb, daddr, saddr, tos, dev);
+#endif
+}
+
+/*
+ * Linux 6.15 (and stable backports, probed by Kbuild) added an "ipv6"
+ * argument that skips the skb->csum update of CHECKSUM_COMPLETE packets. We
+ * account for header bytes ourselves (skb_postpull_rcsum/postpush), so the
+ * transport checksum change must always reach skb->csum.
+ */
+static inline void siitdc_csum_by_diff(__sum16 *sum, struct sk_buff *skb,
+				       __wsum diff)
+{
+#ifdef SIITDC_CSUM_BY_DIFF_IPV6
+	inet_proto_csum_replace_by_diff(sum, skb, diff, true, false);
+#else
+	inet_proto_csum_replace_by_diff(sum, skb, diff, true);
+#endif
+}
+
+#endif /* _SIITDC_COMPAT_H */
