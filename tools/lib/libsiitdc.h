@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * libsiitdc: a small typed C API over the siitdc generic netlink family
+ * (see include/uapi/linux/siitdc.h for the wire contract).
+ *
+ * Conventions:
+ *  - Every function that can fail returns 0 (or a non-negative count) on
+ *    success and a negative errno on failure.
+ *  - When the kernel refused a request and attached an extended ack message,
+ *    siitdc_kernel_msg() returns it until the next request on the handle.
+ *    siitdc_local_msg() describes failures detected in userspace (malformed
+ *    replies, socket errors); both return NULL when there is nothing to say.
+ *  - Addresses are in network byte order (struct in_addr / in6_addr).
+ *  - A handle is not thread safe; use one per thread.
+ */
+#ifndef LIBSIITDC_H
+#define LIBSIITDC_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+
+/*
+ * siitdc_open() returns -SIITDC_ENOFAMILY when the kernel does not know the
+ * "siitdc" generic netlink family, i.e. the module is not loaded.
+ */
+#define SIITDC_ENOFAMILY	ENOPKG
+
+/*
+ * siitdc_eam_dump() returns -SIITDC_EDUMPINTR when the kernel flagged the dump
+ * as interrupted (NLM_F_DUMP_INTR): the table changed while it was being
+ * read, so the entries passed to the callback may be inconsistent. The dump
+ * was still read to its end; retrying is the usual remedy.
+ */
+#define SIITDC_EDUMPINTR	EINTR
+
+struct siitdc;
+
+/* One Explicit Address Mapping: v4/v4_len <-> v6/v6_len. */
+struct siitdc_eam {
+	struct in_addr v4;
+	uint8_t v4_len;			/* 0..32 */
+	struct in6_addr v6;
+	uint8_t v6_len;			/* 0..128 */
+};
+
+/* Either an IPv4 or an IPv6 prefix (or address, with a full length). */
+struct siitdc_prefix {
+	int family;			/* AF_INET or AF_INET6 */
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	};
+	uint8_t len;
+};
+
+struct siitdc_config {
+	bool has_pool6;			/* false: no pool6 configured */
+	struct in6_addr pool6;
+	uint8_t pool6_len;
+	bool has_eam_count;		/* false: kernel did not say */
+	uint32_t eam_count;
+};
+
+/* Counters are indexed by enum siitdc_stat; numbers >= this are dropped. */
+#define SIITDC_STATS_CAP	512
+
+struct siitdc_stats {
+	uint64_t val[SIITDC_STATS_CAP];
+	bool present[SIITDC_STATS_CAP];	/* the kernel reported this counter */
+	unsigned int n;			/* 1 + highest present index */
+	unsigned int dropped;		/* counters with numbers >= the cap */
+};
+
+/*
+ * Opens a generic netlink socket and resolves the siitdc family.
+ * Returns 0 and a handle in *out, -SIITDC_ENOFAMILY if the module is not
+ * loaded, or another negative errno.
+ */
+int siitdc_open(struct siitdc **out);
+void siitdc_close(struct siitdc *h);
+
+/* Message from the kernel's extended ack for the last failed request. */
+const char *siitdc_kernel_msg(const struct siitdc *h);
+/* Description of the last failure detected in userspace. */
+const char *siitdc_local_msg(const struct siitdc *h);
+/* Extended ack message the kernel attached to a successful request. */
+const char *siitdc_kernel_warning(const struct siitdc *h);
+
+/* Adds an entry. flags: SIITDC_F_* (e.g. SIITDC_F_FORCE). */
+int siitdc_eam_add(struct siitdc *h, const struct siitdc_eam *e,
+		   uint32_t flags);
+
+/* Removes the entry whose IPv4 (or IPv6) prefix is exactly p. */
+int siitdc_eam_del(struct siitdc *h, const struct siitdc_prefix *p);
+
+/*
+ * Looks up the entry that translates address addr (longest prefix match);
+ * addr->len is ignored. Fills *out.
+ */
+int siitdc_eam_get(struct siitdc *h, const struct siitdc_prefix *addr,
+		   struct siitdc_eam *out);
+
+/*
+ * Streams the table: cb is called once per entry, as replies arrive; the
+ * table is never held in memory. If cb returns non-zero, it is not called
+ * again and, once the rest of the dump has been drained, siitdc_eam_dump()
+ * returns that value. Returns 0, the callback's value, -SIITDC_EDUMPINTR
+ * (see above) or another negative errno.
+ */
+typedef int (*siitdc_eam_cb)(const struct siitdc_eam *e, void *arg);
+int siitdc_eam_dump(struct siitdc *h, siitdc_eam_cb cb, void *arg);
+
+/* Removes every entry; returns how many were removed (or -errno). */
+long siitdc_eam_flush(struct siitdc *h);
+
+int siitdc_config_get(struct siitdc *h, struct siitdc_config *out);
+
+/* Sets pool6 to pool6/len, or removes it when pool6 is NULL. */
+int siitdc_config_set_pool6(struct siitdc *h, const struct in6_addr *pool6,
+			    uint8_t len);
+
+int siitdc_stats_get(struct siitdc *h, struct siitdc_stats *out);
+
+#endif /* LIBSIITDC_H */
