@@ -107,6 +107,9 @@ topo_up() {
 	ip netns add srv
 	for ns in cli br srv; do
 		ip -n "$ns" link set dev lo up
+		# Links come up usable at once: no duplicate address detection.
+		n "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0 \
+			net.ipv6.conf.all.accept_dad=0
 	done
 	ip link add name c0 netns cli type veth peer name b4 netns br
 	ip link add name s0 netns srv type veth peer name b6 netns br
@@ -128,4 +131,8 @@ topo_up() {
 
 	siitctl set pool6 "$POOL6"
 	siitctl add "$SRV4" "$SRV6"
+
+	# Resolve the BR's neighbours now, so no test waits for ARP or ND.
+	n br ping -c 1 -W 2 "$CLI4" >/dev/null
+	n br ping -c 1 -W 2 "$SRV6" >/dev/null
 }
