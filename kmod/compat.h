@@ -6,20 +6,20 @@
 #ifndef _SIITDC_COMPAT_H
 #define _SIITDC_COMPAT_H
 
-#include <linux/version.h>
 #include <net/checksum.h>
 #include <net/route.h>
 
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
-#error "siitdc needs Linux 6.1 or later"
-#endif
+/*
+ * Distribution kernels backport API changes, so kmod/Kbuild probes the
+ * headers for each difference rather than trusting version numbers.
+ */
 
-/* Linux 6.13 moved the route input TOS argument to dscp_t. */
+/* Linux 6.13 takes the route input TOS as a dscp_t, returns a drop reason. */
 static inline int siitdc_ip_route_input(struct sk_buff *skb, __be32 daddr,
 					__be32 saddr, u8 tos,
 					struct net_device *dev)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+#ifdef SIITDC_ROUTE_INPUT_DSCP
 	return ip_route_input_noref(skb, daddr, saddr,
 				    inet_dsfield_to_dscp(tos), dev) ? -EINVAL : 0;
 #else
@@ -28,7 +28,7 @@ static inline int siitdc_ip_route_input(struct sk_buff *skb, __be32 daddr,
 }
 
 /*
- * Linux 6.15 (and stable backports, probed by Kbuild) added an "ipv6"
+ * Linux 6.15 (and stable backports) added an "ipv6"
  * argument that skips the skb->csum update of CHECKSUM_COMPLETE packets. We
  * account for header bytes ourselves (skb_postpull_rcsum/postpush), so the
  * transport checksum change must always reach skb->csum.

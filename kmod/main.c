@@ -88,4 +88,5 @@ module_exit(siitdc_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("SIIT-DC Border Relay: stateless IPv4/IPv6 translation (RFC 7915, 7757, 7755)");
 MODULE_AUTHOR("The siitdc developers");
+MODULE_VERSION("0.1.0");
 MODULE_ALIAS_GENL_FAMILY(SIITDC_GENL_NAME);

@@ -122,9 +122,8 @@ static int eam_add(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		NL_SET_ERR_MSG(info->extack, "could not register netfilter hooks");
 	else
-		err = siitdc_table_add(rcu_dereference_protected(sn->table,
-					lockdep_is_held(&sn->lock)),
-				       &p4, &p6, force, info->extack);
+		err = siitdc_table_add(siitdc_table_locked(sn), &p4, &p6,
+				       force, info->extack);
 	mutex_unlock(&sn->lock);
 	return err;
 }
@@ -163,7 +162,7 @@ static int eam_del(struct sk_buff *skb, struct genl_info *info)
 	}
 
 	mutex_lock(&sn->lock);
-	t = rcu_dereference_protected(sn->table, lockdep_is_held(&sn->lock));
+	t = siitdc_table_locked(sn);
 	e = by4 ? siitdc_table_find4(t, &p4) : siitdc_table_find6(t, &p6);
 	if (e) {
 		siitdc_table_del(t, e);
@@ -233,6 +232,13 @@ free:
  */
 enum { DUMP_STARTED, DUMP_SEQ, DUMP_ADDR4, DUMP_LEN4 };
 
+static struct siitdc_eam *next_entry(struct siitdc_table *t,
+				     struct siitdc_eam *e)
+{
+	return list_next_or_null_rcu(&t->entries, &e->list, struct siitdc_eam,
+				     list);
+}
+
 static int eam_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct siitdc_net *sn = siitdc_pernet(sock_net(skb->sk));
@@ -251,17 +257,14 @@ static int eam_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		struct siitdc_eam *prev = siitdc_table_find4(t, &last);
 
 		if (prev && prev->seq == cb->args[DUMP_SEQ]) {
-			e = list_next_or_null_rcu(&t->entries, &prev->list,
-						  struct siitdc_eam, list);
+			e = next_entry(t, prev);
 		} else {
 			while (e && e->seq <= cb->args[DUMP_SEQ])
-				e = list_next_or_null_rcu(&t->entries, &e->list,
-							  struct siitdc_eam, list);
+				e = next_entry(t, e);
 		}
 	}
 
-	for (; e; e = list_next_or_null_rcu(&t->entries, &e->list,
-					     struct siitdc_eam, list)) {
+	for (; e; e = next_entry(t, e)) {
 		void *hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 					cb->nlh->nlmsg_seq, &siitdc_family,
 					NLM_F_MULTI, SIITDC_CMD_EAM_GET);
@@ -321,8 +324,7 @@ static int eam_flush(struct sk_buff *skb, struct genl_info *info)
 		return -EMSGSIZE;
 	}
 	mutex_lock(&sn->lock);
-	n = siitdc_table_flush(rcu_dereference_protected(sn->table,
-					lockdep_is_held(&sn->lock)));
+	n = siitdc_table_flush(siitdc_table_locked(sn));
 	mutex_unlock(&sn->lock);
 	if (nla_put_u32(msg, SIITDC_A_COUNT, n)) {
 		nlmsg_free(msg);

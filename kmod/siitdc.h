@@ -47,6 +47,12 @@ static inline struct siitdc_net *siitdc_pernet(const struct net *net)
 	return net_generic(net, siitdc_net_id);
 }
 
+/* The table, for a writer holding sn->lock. */
+static inline struct siitdc_table *siitdc_table_locked(struct siitdc_net *sn)
+{
+	return rcu_dereference_protected(sn->table, lockdep_is_held(&sn->lock));
+}
+
 static inline void siitdc_count(struct siitdc_net *sn, enum siitdc_stat s)
 {
 	this_cpu_inc(sn->stats->cnt[s]);

@@ -164,8 +164,7 @@ static void rewrite_icmp(struct sk_buff *skb, const struct xlat4 *x)
 						    x->payload_len,
 						    NEXTHDR_ICMP));
 	ic->icmp6_type = x->icmp_type;
-	siitdc_csum_by_diff(&ic->icmp6_cksum, skb,
-					(__force __wsum)delta);
+	siitdc_csum_by_diff(&ic->icmp6_cksum, skb, (__force __wsum)delta);
 }
 
 enum siitdc_verdict siitdc_xlat_4to6(struct siitdc_net *sn,

@@ -204,8 +204,7 @@ static void rewrite_icmp(struct sk_buff *skb, const struct xlat6 *x,
 
 	delta = siitdc_csum_sub(siitdc_csum_delta16(old, new), pseudo);
 	ic->type = x->icmp_type;
-	siitdc_csum_by_diff(&ic->checksum, skb,
-					(__force __wsum)delta);
+	siitdc_csum_by_diff(&ic->checksum, skb, (__force __wsum)delta);
 }
 
 enum siitdc_verdict siitdc_xlat_6to4(struct siitdc_net *sn,

@@ -37,6 +37,7 @@ enum siitdc_cmd {
 	SIITDC_CMD_STATS_GET,
 	__SIITDC_CMD_MAX,
 };
+
 #define SIITDC_CMD_MAX (__SIITDC_CMD_MAX - 1)
 
 enum siitdc_attr {
@@ -48,6 +49,7 @@ enum siitdc_attr {
 	SIITDC_A_COUNT,		/* u32: entries affected (flush reply) */
 	__SIITDC_A_MAX,
 };
+
 #define SIITDC_A_MAX (__SIITDC_A_MAX - 1)
 
 /* SIITDC_A_FLAGS bits */
@@ -61,6 +63,7 @@ enum siitdc_eam_attr {
 	SIITDC_EAM_A_V6_LEN,	/* u8, 0..128; absent means 128 */
 	__SIITDC_EAM_A_MAX,
 };
+
 #define SIITDC_EAM_A_MAX (__SIITDC_EAM_A_MAX - 1)
 
 enum siitdc_cfg_attr {
@@ -71,6 +74,7 @@ enum siitdc_cfg_attr {
 	SIITDC_CFG_A_EAM_COUNT,		/* u32 (get only): entries in the table */
 	__SIITDC_CFG_A_MAX,
 };
+
 #define SIITDC_CFG_A_MAX (__SIITDC_CFG_A_MAX - 1)
 
 /*
@@ -100,6 +104,7 @@ enum siitdc_stat {
 	SIITDC_STAT_DROP_GSO,		/* GSO type that cannot be translated */
 	__SIITDC_STAT_MAX,
 };
+
 #define SIITDC_STAT_MAX (__SIITDC_STAT_MAX - 1)
 
 #endif /* _UAPI_LINUX_SIITDC_H */
