@@ -16,8 +16,10 @@ KVER ?= $(or $(if $(wildcard /lib/modules/$(shell uname -r)/build),$(shell uname
 	     $(firstword $(foreach k,$(TARGET_KVERS),$(if $(wildcard /lib/modules/$(k)/build),$(k)))),\
 	     $(shell uname -r))
 KDIR ?= /lib/modules/$(KVER)/build
+VERSION := $(shell cat VERSION)
 
-.PHONY: all module tools deps check unit sparse checkpatch demo bench clean install
+.PHONY: all module tools deps check unit sparse checkpatch demo bench clean \
+	install dkms-install
 
 all: module tools
 
@@ -41,7 +43,7 @@ sparse:
 checkpatch:
 	tests/checkpatch
 
-check: deps
+check: deps tools
 	tests/run
 
 demo: deps
@@ -49,6 +51,13 @@ demo: deps
 
 install: tools
 	$(MAKE) -C tools install
+
+# Registers the module with DKMS (built for every installed kernel, rebuilt
+# on kernel upgrades) and installs it for the running kernel.
+dkms-install:
+	dkms remove siitdc/$(VERSION) --all 2>/dev/null || true
+	scripts/dkms-stage /usr/src >/dev/null
+	dkms install siitdc/$(VERSION)
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true

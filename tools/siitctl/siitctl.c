@@ -22,7 +22,7 @@
 #include "parse.h"
 
 #ifndef SIITCTL_VERSION
-#define SIITCTL_VERSION "0.1"
+#define SIITCTL_VERSION "0.1.0"
 #endif
 
 enum {
