@@ -15,6 +15,8 @@
 #define SIITDC_GENL_NAME	"siitdc"
 #define SIITDC_GENL_VERSION	1
 
+#include <linux/types.h>
+
 enum siitdc_cmd {
 	SIITDC_CMD_UNSPEC,
 	/* A: SIITDC_A_EAM (v4 and v6 prefix), optional SIITDC_A_FLAGS. */
@@ -72,10 +74,59 @@ enum siitdc_cfg_attr {
 	SIITDC_CFG_A_POOL6_LEN,		/* u8: 32, 40, 48, 56, 64 or 96 */
 	SIITDC_CFG_A_POOL6_CLEAR,	/* flag (set only): remove pool6 */
 	SIITDC_CFG_A_EAM_COUNT,		/* u32 (get only): entries in the table */
+	/*
+	 * RFC 6791: IPv4 sources for ICMPv6 errors whose source cannot be
+	 * translated. Absent: the BR's own IPv4 address toward the receiver.
+	 */
+	SIITDC_CFG_A_POOL6791V4_ADDR,	/* binary, 4 bytes */
+	SIITDC_CFG_A_POOL6791V4_LEN,	/* u8: 0..32 */
+	SIITDC_CFG_A_POOL6791V4_CLEAR,	/* flag (set only) */
+	/* The same for ICMPv4 errors from untranslatable IPv4 sources. */
+	SIITDC_CFG_A_POOL6791V6_ADDR,	/* binary, 16 bytes */
+	SIITDC_CFG_A_POOL6791V6_LEN,	/* u8: 0..128 */
+	SIITDC_CFG_A_POOL6791V6_CLEAR,	/* flag (set only) */
+	SIITDC_CFG_A_LOWEST_IPV6_MTU,	/* u32: >= 1280, default 1280 */
+	/* u16 array, host order, strictly descending, 1..16 values >= 68 */
+	SIITDC_CFG_A_MTU_PLATEAUS,
+	SIITDC_CFG_A_ZEROIZE_TC,	/* u8 bool: 4->6 traffic class always 0 */
+	SIITDC_CFG_A_OVERRIDE_TOS,	/* u8 bool: 6->4 TOS is SIITDC_CFG_A_TOS */
+	SIITDC_CFG_A_TOS,		/* u8 */
+	SIITDC_CFG_A_UDP_ZERO_CSUM,	/* u8, enum siitdc_udp_zero_csum */
+	SIITDC_CFG_A_HAIRPIN,		/* u8, enum siitdc_hairpin */
+	SIITDC_CFG_A_RANDOM_6791,	/* u8 bool: random pool6791 source */
+	SIITDC_CFG_A_ICMP_ERRORS,	/* u8 bool: send ICMP errors, default 1 */
+	SIITDC_CFG_A_ICMP_RATELIMIT,	/* u32: errors per second, 0 = no limit */
+	/*
+	 * IPv4 prefixes never translated in either direction: an array of
+	 * struct siitdc_prefix4_wire, at most SIITDC_DENYLIST4_MAX. Setting it
+	 * replaces the whole list; an empty attribute clears it.
+	 */
+	SIITDC_CFG_A_DENYLIST4,
 	__SIITDC_CFG_A_MAX,
 };
 
 #define SIITDC_CFG_A_MAX (__SIITDC_CFG_A_MAX - 1)
+
+#define SIITDC_DENYLIST4_MAX	64
+#define SIITDC_PLATEAUS_MAX	16
+
+struct siitdc_prefix4_wire {
+	__be32 addr;
+	__u8 len;
+	__u8 pad[3];
+};
+
+enum siitdc_udp_zero_csum {
+	SIITDC_UDP_ZERO_CSUM_DROP,	/* drop unfragmented IPv4 UDP without checksum */
+	SIITDC_UDP_ZERO_CSUM_COMPUTE,	/* compute the checksum IPv6 requires */
+};
+
+/* RFC 7757 section 4: how the 4->6 source of hairpinned traffic maps. */
+enum siitdc_hairpin {
+	SIITDC_HAIRPIN_OFF,		/* always EAM first (asymmetric hairpins) */
+	SIITDC_HAIRPIN_SIMPLE,		/* 4->6 sources never use EAM (4.2.1) */
+	SIITDC_HAIRPIN_INTRINSIC,	/* only hairpinned packets skip EAM (4.2.2) */
+};
 
 /*
  * Counters, summed over CPUs. The attribute type inside SIITDC_A_STATS is the
@@ -102,6 +153,20 @@ enum siitdc_stat {
 	SIITDC_STAT_DROP_EXTHDR,	/* IPv6 extension header not allowed */
 	SIITDC_STAT_DROP_DST_ILLEGAL,	/* destination never valid */
 	SIITDC_STAT_DROP_GSO,		/* GSO type that cannot be translated */
+	SIITDC_STAT_XLAT_ICMP_ERR_4TO6,	/* ICMPv4 errors translated, inner too */
+	SIITDC_STAT_XLAT_ICMP_ERR_6TO4,	/* ICMPv6 errors translated, inner too */
+	SIITDC_STAT_DROP_ICMP_ERR_NESTED, /* an ICMP error about an ICMP error */
+	SIITDC_STAT_DROP_ICMP_ERR_INNER, /* inner packet cannot be translated */
+	SIITDC_STAT_DROP_ICMP_FRAGMENT,	/* fragmented ICMP (RFC 7915 1.2) */
+	SIITDC_STAT_DROP_SOURCE_ROUTE,	/* unexpired LSRR/SSRR option */
+	SIITDC_STAT_DROP_DENYLIST,	/* address in denylist4 */
+	SIITDC_STAT_DROP_WKP_NONGLOBAL,	/* 64:ff9b::/96 with non-global IPv4 */
+	SIITDC_STAT_DROP_HAIRPIN_LOOP,	/* would hairpin a second time */
+	SIITDC_STAT_DROP_PTB,		/* too big with DF: PTB/Frag Needed */
+	SIITDC_STAT_FRAGMENTED_4TO6,	/* DF=0 packets split for the IPv6 MTU */
+	SIITDC_STAT_ICMP_ERR_SENT,	/* ICMP errors the BR generated */
+	SIITDC_STAT_ICMP_ERR_RATELIMITED, /* ... and ones it held back */
+	SIITDC_STAT_UDP_CSUM_COMPUTED,	/* IPv4 UDP without checksum, computed */
 	__SIITDC_STAT_MAX,
 };
 
