@@ -8,6 +8,9 @@
 
 #include <net/checksum.h>
 #include <net/route.h>
+#if __has_include(<net/gso.h>)
+#include <net/gso.h>	/* Linux 6.5 moved the GSO helpers here */
+#endif
 
 /*
  * Distribution kernels backport API changes, so kmod/Kbuild probes the

@@ -1,9 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Netfilter glue: PRE_ROUTING hooks per network namespace hand each packet
- * to the translator; a translated packet then takes the other family's own
- * route lookup and input path (forwarding, so its FORWARD and POSTROUTING
- * hooks, hop-limit and MTU handling; or local delivery).
+ * Netfilter glue, per network namespace:
+ * - PRE_ROUTING hands each received packet to the translator; a translated
+ *   packet then takes the other family's own route lookup and input path
+ *   (forwarding, so its FORWARD and POSTROUTING hooks, hop-limit and MTU
+ *   handling; or local delivery).
+ * - LOCAL_OUT does the same for packets this host sends to a translated
+ *   address: above all the ICMP errors the kernel's forwarding generates
+ *   for translated traffic (Time Exceeded, Packet Too Big, Unreachable),
+ *   which must reach their sender in its own family. These leave through
+ *   the other family's route lookup and output path (POSTROUTING).
  */
 #include <linux/icmp.h>
 #include <linux/icmpv6.h>
@@ -18,6 +24,7 @@
 #include <net/route.h>
 
 #include "compat.h"
+#include "fragment.h"
 #include "xlat.h"
 
 /*
@@ -64,6 +71,54 @@ static bool input4(struct sk_buff *skb)
 	return true;
 }
 
+static void output6(struct siitdc_net *sn, struct sk_buff *skb)
+{
+	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+	struct flowi6 fl6 = {
+		.flowi6_mark = skb->mark,
+		.flowi6_proto = ip6h->nexthdr,
+		.daddr = ip6h->daddr,
+		.saddr = ip6h->saddr,
+	};
+	struct dst_entry *dst;
+
+	memset(IP6CB(skb), 0, sizeof(*IP6CB(skb)));
+	dst = ip6_route_output(sn->net, NULL, &fl6);
+	if (dst->error) {
+		dst_release(dst);
+		siitdc_count(sn, SIITDC_STAT_DROP_NO_ROUTE);
+		kfree_skb(skb);
+		return;
+	}
+	skb_dst_set(skb, dst);
+	skb->dev = dst->dev;
+	dst_output(sn->net, skb->sk, skb);
+}
+
+static void output4(struct siitdc_net *sn, struct sk_buff *skb)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	struct flowi4 fl4 = {
+		.flowi4_mark = skb->mark,
+		.flowi4_proto = iph->protocol,
+		.flowi4_tos = RT_TOS(iph->tos),
+		.daddr = iph->daddr,
+		.saddr = iph->saddr,
+	};
+	struct rtable *rt;
+
+	memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
+	rt = ip_route_output_key(sn->net, &fl4);
+	if (IS_ERR(rt)) {
+		siitdc_count(sn, SIITDC_STAT_DROP_NO_ROUTE);
+		kfree_skb(skb);
+		return;
+	}
+	skb_dst_set(skb, &rt->dst);
+	skb->dev = rt->dst.dev;
+	dst_output(sn->net, skb->sk, skb);
+}
+
 /* The packet's conntrack entry, if any, was its old family's. */
 static void forget_old_family(struct sk_buff *skb)
 {
@@ -71,53 +126,160 @@ static void forget_old_family(struct sk_buff *skb)
 	skb_dst_drop(skb);
 }
 
+static void deliver6(struct siitdc_net *sn, struct sk_buff *skb,
+		     const struct siitdc_xlat_state *st)
+{
+	forget_old_family(skb);
+	if (st->local)
+		output6(sn, skb);
+	else
+		input6(skb);
+}
+
+static void deliver4(struct siitdc_net *sn, struct sk_buff *skb,
+		     const struct siitdc_xlat_state *st)
+{
+	forget_old_family(skb);
+	if (st->local) {
+		output4(sn, skb);
+	} else if (!input4(skb)) {
+		siitdc_count(sn, SIITDC_STAT_DROP_NO_ROUTE);
+		kfree_skb(skb);
+	}
+}
+
+/* icmp-errors and icmp-ratelimit apply to every error the BR generates. */
+static bool may_reply(struct siitdc_net *sn, const struct siitdc_xlat_state *st)
+{
+	if (!st->reply.type || st->local)
+		return false;
+	if (!rcu_dereference(sn->config)->icmp_errors)
+		return false;
+	if (!__ratelimit(&sn->icmp_rs)) {
+		siitdc_count(sn, SIITDC_STAT_ICMP_ERR_RATELIMITED);
+		return false;
+	}
+	siitdc_count(sn, SIITDC_STAT_ICMP_ERR_SENT);
+	return true;
+}
+
+/* icmp_send() wants the packet routed, as ip_forward() has it. */
+static void reply4(struct siitdc_net *sn, struct sk_buff *skb,
+		   const struct siitdc_xlat_state *st)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	u32 info = st->reply.info;
+
+	if (!may_reply(sn, st))
+		return;
+	if (!skb_dst(skb) &&
+	    siitdc_ip_route_input(skb, iph->daddr, iph->saddr, iph->tos,
+				  skb->dev))
+		return;
+	if (st->reply.type == ICMP_PARAMETERPROB)
+		info <<= 24;
+	icmp_send(skb, st->reply.type, st->reply.code, htonl(info));
+}
+
+/*
+ * RFC 7915 5.4: a packet the translator cannot translate is never answered
+ * if it is an ICMPv6 message, of any type. Hop limit expiry is the router's
+ * duty instead (5.1), answered like any router would (RFC 4443 3.3).
+ */
+static void reply6(struct siitdc_net *sn, struct sk_buff *skb,
+		   const struct siitdc_xlat_state *st)
+{
+	u8 nexthdr = ipv6_hdr(skb)->nexthdr;
+	__be16 frag_off;
+
+	if (st->reply.type != ICMPV6_TIME_EXCEED &&
+	    (ipv6_skip_exthdr(skb, sizeof(struct ipv6hdr), &nexthdr,
+			      &frag_off) < 0 || nexthdr == NEXTHDR_ICMP))
+		return;
+	if (may_reply(sn, st))
+		icmpv6_send(skb, st->reply.type, st->reply.code, st->reply.info);
+}
+
+/* Consumes @skb, an IPv4 packet bound for translation. */
+static void xlat4_consume(struct siitdc_net *sn, struct sk_buff *skb,
+			  struct siitdc_xlat_state *st);
+
+static void split4(struct siitdc_net *sn, struct sk_buff *skb,
+		   struct siitdc_xlat_state *st)
+{
+	struct sk_buff *frags, *next;
+	u32 mtu = rcu_dereference(sn->config)->lowest_ipv6_mtu;
+
+	frags = siitdc_fragment4(sn, skb, mtu);
+	consume_skb(skb);
+	siitdc_count(sn, SIITDC_STAT_FRAGMENTED_4TO6);
+	skb_list_walk_safe(frags, frags, next) {
+		skb_mark_not_on_list(frags);
+		xlat4_consume(sn, frags, st);
+	}
+}
+
+static void xlat4_consume(struct siitdc_net *sn, struct sk_buff *skb,
+			  struct siitdc_xlat_state *st)
+{
+	switch (siitdc_xlat_4to6(sn, &skb, st)) {
+	case SIITDC_XLATED:
+		deliver6(sn, skb, st);
+		return;
+	case SIITDC_SPLIT:
+		split4(sn, skb, st);
+		return;
+	default:
+		kfree_skb(skb);
+	}
+}
+
 static unsigned int hook4(void *priv, struct sk_buff *skb,
 			  const struct nf_hook_state *state)
 {
 	struct siitdc_net *sn = siitdc_pernet(state->net);
+	struct siitdc_xlat_state st = {
+		.local = state->hook == NF_INET_LOCAL_OUT,
+	};
 
-	switch (siitdc_xlat_4to6(sn, skb)) {
+	switch (siitdc_xlat_4to6(sn, &skb, &st)) {
 	case SIITDC_PASS:
 		return NF_ACCEPT;
-	case SIITDC_DROP:
-		return NF_DROP;
-	case SIITDC_TTL_EXPIRED:
-		/* icmp_send() wants the packet routed, as ip_forward() has it. */
-		if (!siitdc_ip_route_input(skb, ip_hdr(skb)->daddr,
-					   ip_hdr(skb)->saddr, ip_hdr(skb)->tos,
-					   skb->dev))
-			icmp_send(skb, ICMP_TIME_EXCEEDED, ICMP_EXC_TTL, 0);
-		return NF_DROP;
 	case SIITDC_XLATED:
-		break;
+		deliver6(sn, skb, &st);
+		return NF_STOLEN;
+	case SIITDC_SPLIT:
+		split4(sn, skb, &st);
+		return NF_STOLEN;
+	default:
+		reply4(sn, skb, &st);
+		return NF_DROP;
 	}
-	forget_old_family(skb);
-	input6(skb);
-	return NF_STOLEN;
 }
 
 static unsigned int hook6(void *priv, struct sk_buff *skb,
 			  const struct nf_hook_state *state)
 {
 	struct siitdc_net *sn = siitdc_pernet(state->net);
+	struct siitdc_xlat_state st = {
+		.local = state->hook == NF_INET_LOCAL_OUT,
+	};
 
-	switch (siitdc_xlat_6to4(sn, skb)) {
+	switch (siitdc_xlat_6to4(sn, &skb, &st)) {
 	case SIITDC_PASS:
 		return NF_ACCEPT;
-	case SIITDC_DROP:
-		return NF_DROP;
-	case SIITDC_TTL_EXPIRED:
-		icmpv6_send(skb, ICMPV6_TIME_EXCEED, ICMPV6_EXC_HOPLIMIT, 0);
-		return NF_DROP;
 	case SIITDC_XLATED:
-		break;
+		deliver4(sn, skb, &st);
+		return NF_STOLEN;
+	case SIITDC_HAIRPIN:
+		/* RFC 7757 App. B: once more, IPv4 -> IPv6 (row 146). */
+		st.hairpinned = true;
+		xlat4_consume(sn, skb, &st);
+		return NF_STOLEN;
+	default:
+		reply6(sn, skb, &st);
+		return NF_DROP;
 	}
-	forget_old_family(skb);
-	if (!input4(skb)) {
-		siitdc_count(sn, SIITDC_STAT_DROP_NO_ROUTE);
-		kfree_skb(skb);
-	}
-	return NF_STOLEN;
 }
 
 static const struct nf_hook_ops siitdc_hook_ops[] = {
@@ -131,6 +293,18 @@ static const struct nf_hook_ops siitdc_hook_ops[] = {
 		.hook = hook6,
 		.pf = NFPROTO_IPV6,
 		.hooknum = NF_INET_PRE_ROUTING,
+		.priority = SIITDC_HOOK_PRIORITY,
+	},
+	{
+		.hook = hook4,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_LOCAL_OUT,
+		.priority = SIITDC_HOOK_PRIORITY,
+	},
+	{
+		.hook = hook6,
+		.pf = NFPROTO_IPV6,
+		.hooknum = NF_INET_LOCAL_OUT,
 		.priority = SIITDC_HOOK_PRIORITY,
 	},
 };

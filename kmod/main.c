@@ -28,6 +28,8 @@ static int __net_init siitdc_net_init(struct net *net)
 	t = siitdc_table_new();
 	if (!sn->stats || !cfg || !t)
 		goto fail;
+	siitdc_config_defaults(cfg);
+	siitdc_icmp_ratelimit_set(sn, cfg->icmp_ratelimit);
 	RCU_INIT_POINTER(sn->config, cfg);
 	RCU_INIT_POINTER(sn->table, t);
 	return 0;

@@ -23,6 +23,28 @@ static const struct nla_policy cfg_policy[SIITDC_CFG_A_MAX + 1] = {
 	[SIITDC_CFG_A_POOL6_LEN] = NLA_POLICY_MAX(NLA_U8, 128),
 	[SIITDC_CFG_A_POOL6_CLEAR] = { .type = NLA_FLAG },
 	[SIITDC_CFG_A_EAM_COUNT] = { .type = NLA_REJECT },
+	[SIITDC_CFG_A_POOL6791V4_ADDR] = NLA_POLICY_EXACT_LEN(4),
+	[SIITDC_CFG_A_POOL6791V4_LEN] = NLA_POLICY_MAX(NLA_U8, 32),
+	[SIITDC_CFG_A_POOL6791V4_CLEAR] = { .type = NLA_FLAG },
+	[SIITDC_CFG_A_POOL6791V6_ADDR] = NLA_POLICY_EXACT_LEN(16),
+	[SIITDC_CFG_A_POOL6791V6_LEN] = NLA_POLICY_MAX(NLA_U8, 128),
+	[SIITDC_CFG_A_POOL6791V6_CLEAR] = { .type = NLA_FLAG },
+	[SIITDC_CFG_A_LOWEST_IPV6_MTU] = NLA_POLICY_MIN(NLA_U32, 1280),
+	[SIITDC_CFG_A_MTU_PLATEAUS] = { .type = NLA_BINARY,
+					.len = SIITDC_PLATEAUS_MAX * sizeof(u16) },
+	[SIITDC_CFG_A_ZEROIZE_TC] = NLA_POLICY_MAX(NLA_U8, 1),
+	[SIITDC_CFG_A_OVERRIDE_TOS] = NLA_POLICY_MAX(NLA_U8, 1),
+	[SIITDC_CFG_A_TOS] = { .type = NLA_U8 },
+	[SIITDC_CFG_A_UDP_ZERO_CSUM] =
+		NLA_POLICY_MAX(NLA_U8, SIITDC_UDP_ZERO_CSUM_COMPUTE),
+	[SIITDC_CFG_A_HAIRPIN] = NLA_POLICY_MAX(NLA_U8, SIITDC_HAIRPIN_INTRINSIC),
+	[SIITDC_CFG_A_RANDOM_6791] = NLA_POLICY_MAX(NLA_U8, 1),
+	[SIITDC_CFG_A_ICMP_ERRORS] = NLA_POLICY_MAX(NLA_U8, 1),
+	[SIITDC_CFG_A_ICMP_RATELIMIT] = { .type = NLA_U32 },
+	[SIITDC_CFG_A_DENYLIST4] = {
+		.type = NLA_BINARY,
+		.len = SIITDC_DENYLIST4_MAX * sizeof(struct siitdc_prefix4_wire),
+	},
 };
 
 static const struct nla_policy siitdc_policy[SIITDC_A_MAX + 1] = {
@@ -336,24 +358,17 @@ static int eam_flush(struct sk_buff *skb, struct genl_info *info)
 
 static int fill_config(struct sk_buff *msg, struct siitdc_net *sn)
 {
-	const struct siitdc_config *cfg;
 	struct nlattr *nest;
-	int err = -EMSGSIZE;
+	int err;
 
 	nest = nla_nest_start(msg, SIITDC_A_CONFIG);
 	if (!nest)
-		return err;
+		return -EMSGSIZE;
 	rcu_read_lock();
-	cfg = rcu_dereference(sn->config);
-	if (cfg->pool6_set &&
-	    (nla_put_in6_addr(msg, SIITDC_CFG_A_POOL6_ADDR, &cfg->pool6.addr) ||
-	     nla_put_u8(msg, SIITDC_CFG_A_POOL6_LEN, cfg->pool6.len)))
-		goto out;
-	if (nla_put_u32(msg, SIITDC_CFG_A_EAM_COUNT,
-			READ_ONCE(rcu_dereference(sn->table)->count)))
-		goto out;
-	err = 0;
-out:
+	err = siitdc_config_fill(msg, rcu_dereference(sn->config));
+	if (!err && nla_put_u32(msg, SIITDC_CFG_A_EAM_COUNT,
+				READ_ONCE(rcu_dereference(sn->table)->count)))
+		err = -EMSGSIZE;
 	rcu_read_unlock();
 	if (err)
 		nla_nest_cancel(msg, nest);
@@ -373,7 +388,6 @@ static int config_set(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr *tb[SIITDC_CFG_A_MAX + 1];
 	struct siitdc_config *new, *old;
 	struct nlattr *nest;
-	const char *why;
 	int err;
 
 	if (GENL_REQ_ATTR_CHECK(info, SIITDC_A_CONFIG))
@@ -383,17 +397,6 @@ static int config_set(struct sk_buff *skb, struct genl_info *info)
 			       info->extack);
 	if (err)
 		return err;
-	if (tb[SIITDC_CFG_A_POOL6_CLEAR] &&
-	    (tb[SIITDC_CFG_A_POOL6_ADDR] || tb[SIITDC_CFG_A_POOL6_LEN])) {
-		NL_SET_ERR_MSG_ATTR(info->extack, nest,
-				    "pool6: give a prefix or clear it, not both");
-		return -EINVAL;
-	}
-	if (!!tb[SIITDC_CFG_A_POOL6_ADDR] != !!tb[SIITDC_CFG_A_POOL6_LEN]) {
-		NL_SET_ERR_MSG_ATTR(info->extack, nest,
-				    "pool6 needs both an address and a length");
-		return -EINVAL;
-	}
 
 	mutex_lock(&sn->lock);
 	old = rcu_dereference_protected(sn->config, lockdep_is_held(&sn->lock));
@@ -402,24 +405,16 @@ static int config_set(struct sk_buff *skb, struct genl_info *info)
 		err = -ENOMEM;
 		goto unlock;
 	}
-	if (tb[SIITDC_CFG_A_POOL6_CLEAR])
-		new->pool6_set = false;
-	if (tb[SIITDC_CFG_A_POOL6_ADDR]) {
-		new->pool6.addr = nla_get_in6_addr(tb[SIITDC_CFG_A_POOL6_ADDR]);
-		new->pool6.len = nla_get_u8(tb[SIITDC_CFG_A_POOL6_LEN]);
-		why = siitdc_pool6_check(&new->pool6);
-		if (why) {
-			set_err(info->extack, tb[SIITDC_CFG_A_POOL6_ADDR], why);
-			err = -EINVAL;
-			goto free;
-		}
-		new->pool6_set = true;
-	}
+	err = siitdc_config_apply(new, tb, nest, info->extack);
+	if (err)
+		goto free;
 	err = siitdc_hooks_enable(sn);
 	if (err) {
 		NL_SET_ERR_MSG(info->extack, "could not register netfilter hooks");
 		goto free;
 	}
+	if (new->icmp_ratelimit != old->icmp_ratelimit)
+		siitdc_icmp_ratelimit_set(sn, new->icmp_ratelimit);
 	rcu_assign_pointer(sn->config, new);
 	kfree_rcu(old, rcu);
 	goto unlock;

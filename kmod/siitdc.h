@@ -9,6 +9,7 @@
 #include <linux/mutex.h>
 #include <linux/netdevice.h>
 #include <linux/percpu.h>
+#include <linux/ratelimit.h>
 #include <linux/rcupdate.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
@@ -18,10 +19,30 @@
 
 struct siitdc_table;
 
-/* Settings, replaced as a whole under RCU (readers never see half). */
+/*
+ * Settings, replaced as a whole under RCU (readers never see half). See
+ * config.c for defaults and the rules each value obeys.
+ */
 struct siitdc_config {
 	bool pool6_set;
+	bool pool6791v4_set;
+	bool pool6791v6_set;
+	bool zeroize_tc;
+	bool override_tos;
+	bool random_6791;
+	bool icmp_errors;
+	u8 tos;
+	u8 udp_zero_csum;	/* enum siitdc_udp_zero_csum */
+	u8 hairpin;		/* enum siitdc_hairpin */
+	u8 nplateaus;
+	u8 ndeny4;
 	struct siitdc_prefix6 pool6;
+	struct siitdc_prefix4 pool6791v4;
+	struct siitdc_prefix6 pool6791v6;
+	u32 lowest_ipv6_mtu;
+	u32 icmp_ratelimit;	/* errors per second, 0: unlimited */
+	u16 plateaus[SIITDC_PLATEAUS_MAX];
+	struct siitdc_prefix4 deny4[SIITDC_DENYLIST4_MAX];
 	struct rcu_head rcu;
 };
 
@@ -38,6 +59,8 @@ struct siitdc_net {
 	/* Serializes writers of table and config, and hook registration. */
 	struct mutex lock;
 	bool hooks_registered;
+	/* Budget of ICMP errors the BR may generate (icmp-ratelimit). */
+	struct ratelimit_state icmp_rs;
 };
 
 extern unsigned int siitdc_net_id;
@@ -57,6 +80,15 @@ static inline void siitdc_count(struct siitdc_net *sn, enum siitdc_stat s)
 {
 	this_cpu_inc(sn->stats->cnt[s]);
 }
+
+/* config.c */
+struct nlattr;
+struct netlink_ext_ack;
+void siitdc_config_defaults(struct siitdc_config *cfg);
+int siitdc_config_apply(struct siitdc_config *cfg, struct nlattr **tb,
+			struct nlattr *nest, struct netlink_ext_ack *extack);
+int siitdc_config_fill(struct sk_buff *msg, const struct siitdc_config *cfg);
+void siitdc_icmp_ratelimit_set(struct siitdc_net *sn, u32 per_second);
 
 /* hook.c */
 int siitdc_hooks_enable(struct siitdc_net *sn);

@@ -2,19 +2,23 @@
 /*
  * IPv4 -> IPv6 (RFC 7915 section 4): the destination is a service address in
  * the EAM table; the source is the client, embedded in pool6 unless it has
- * an EAM entry of its own.
+ * an EAM entry of its own (and hairpinning rules allow using it).
  */
 #include <linux/icmp.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/udp.h>
 #include <net/checksum.h>
 #include <net/ip.h>
+#include <net/ip6_checksum.h>
 #include <net/ipv6.h>
 
+#include "compat.h"
 #include "core/csum.h"
 #include "core/icmp.h"
+#include "core/ipv4.h"
+#include "icmp_err.h"
 #include "table.h"
-#include "compat.h"
 #include "xlat.h"
 
 /* What the decision step learnt, for the rewrite step. */
@@ -22,20 +26,23 @@ struct xlat4 {
 	struct in6_addr saddr;
 	struct in6_addr daddr;
 	unsigned int ihl;
-	u16 payload_len;
+	u16 payload_len;	/* of the IPv4 packet, options excluded */
 	u8 proto;		/* next header of the IPv6 packet */
+	u8 tclass;
+	bool frag;		/* an IPv4 fragment: add a Fragment Header */
+	bool first;		/* holds the transport header */
+	bool udp_compute;	/* UDP without checksum: compute one */
 	int icmp_type;		/* new ICMPv6 type, for ICMP echo */
 };
 
-static bool map_src(struct siitdc_net *sn, struct siitdc_table *t,
-		    __be32 saddr, struct in6_addr *out)
+static bool map_src(const struct siitdc_config *cfg, struct siitdc_table *t,
+		    __be32 saddr, bool eam_ok, struct in6_addr *out)
 {
-	const struct siitdc_config *cfg = rcu_dereference(sn->config);
 	struct siitdc_prefix4 p4;
 	struct siitdc_prefix6 p6;
 	struct siitdc_eam *e;
 
-	e = siitdc_table_lookup4(t, saddr);
+	e = eam_ok ? siitdc_table_lookup4(t, saddr) : NULL;
 	if (e) {
 		siitdc_eam_prefix4(e, &p4);
 		siitdc_eam_prefix6(e, &p6);
@@ -45,6 +52,23 @@ static bool map_src(struct siitdc_net *sn, struct siitdc_table *t,
 	if (!cfg->pool6_set)
 		return false;
 	siitdc_rfc6052_embed(&cfg->pool6, saddr, out);
+	return true;
+}
+
+/*
+ * RFC 7757 section 4: whether the source may map through the EAM table.
+ * "Simple" never lets it; "intrinsic" only stops it for packets we are
+ * hairpinning, so that B answers A through the translator.
+ */
+static bool src_eam_ok(const struct siitdc_config *cfg,
+		       const struct siitdc_xlat_state *st)
+{
+	switch (cfg->hairpin) {
+	case SIITDC_HAIRPIN_SIMPLE:
+		return false;
+	case SIITDC_HAIRPIN_INTRINSIC:
+		return !st->hairpinned;
+	}
 	return true;
 }
 
@@ -62,99 +86,156 @@ static unsigned int l4_write_len(u8 proto)
 	return 0;
 }
 
-static enum siitdc_verdict decide(struct siitdc_net *sn, struct sk_buff *skb,
-				  struct xlat4 *x)
+static enum siitdc_verdict drop(struct siitdc_net *sn, enum siitdc_stat why)
 {
+	siitdc_count(sn, why);
+	return SIITDC_DROP;
+}
+
+/* RFC 7915 4.4: a discarded packet may be answered with 3/13 by default. */
+static enum siitdc_verdict drop_prohibited(struct siitdc_net *sn,
+					   struct siitdc_xlat_state *st,
+					   enum siitdc_stat why)
+{
+	siitdc_reply(st, ICMP_DEST_UNREACH, ICMP_PKT_FILTERED, 0);
+	return drop(sn, why);
+}
+
+static enum siitdc_verdict decide(struct siitdc_net *sn, struct sk_buff *skb,
+				  struct siitdc_xlat_state *st, struct xlat4 *x)
+{
+	const struct siitdc_config *cfg = rcu_dereference(sn->config);
 	struct siitdc_table *t = rcu_dereference(sn->table);
 	const struct iphdr *iph = ip_hdr(skb);
 	struct siitdc_prefix4 p4;
 	struct siitdc_prefix6 p6;
 	struct siitdc_eam *e;
-	unsigned int need;
+	unsigned int need, size;
 
 	e = siitdc_table_lookup4(t, iph->daddr);
 	if (!e) {
 		siitdc_count(sn, SIITDC_STAT_PASS_4);
 		return SIITDC_PASS;
 	}
-
-	if (!siitdc_v4_addr_unicast(iph->saddr)) {
-		siitdc_count(sn, SIITDC_STAT_DROP_SRC_ILLEGAL);
-		return SIITDC_DROP;
-	}
-	siitdc_eam_prefix4(e, &p4);
-	siitdc_eam_prefix6(e, &p6);
-	siitdc_eam_4to6(&p4, &p6, iph->daddr, &x->daddr);
-	if (!map_src(sn, t, iph->saddr, &x->saddr)) {
-		siitdc_count(sn, SIITDC_STAT_DROP_SRC_UNMAPPED);
-		return SIITDC_DROP;
-	}
-
-	if (ip_is_fragment(iph)) {
-		siitdc_count(sn, SIITDC_STAT_DROP_FRAGMENT);
-		return SIITDC_DROP;
-	}
-	if (iph->ttl <= 1) {
-		siitdc_count(sn, SIITDC_STAT_DROP_TTL_EXPIRED);
-		return SIITDC_TTL_EXPIRED;
-	}
+	if (siitdc_v4_denied(cfg, iph->daddr) ||
+	    siitdc_v4_denied(cfg, iph->saddr))
+		return drop_prohibited(sn, st, SIITDC_STAT_DROP_DENYLIST);
 
 	/* ip_rcv() checked the header and trimmed the skb to tot_len. */
 	x->ihl = iph->ihl * 4;
 	x->payload_len = ntohs(iph->tot_len) - x->ihl;
 	x->proto = iph->protocol;
+	x->frag = ip_is_fragment(iph);
+	x->first = !(iph->frag_off & htons(IP_OFFSET));
+	x->tclass = cfg->zeroize_tc ? 0 : iph->tos;
 
-	need = x->ihl + l4_write_len(x->proto);
-	if (!pskb_may_pull(skb, need)) {
-		siitdc_count(sn, SIITDC_STAT_DROP_MALFORMED);
-		return SIITDC_DROP;
+	/* ICMP errors carry a packet of their own: rebuilt elsewhere. */
+	if (x->proto == IPPROTO_ICMP && x->first) {
+		const struct icmphdr *ic;
+
+		if (!pskb_may_pull(skb, x->ihl + sizeof(*ic)))
+			return drop(sn, SIITDC_STAT_DROP_MALFORMED);
+		iph = ip_hdr(skb);
+		ic = (const struct icmphdr *)(skb->data + x->ihl);
+		if (siitdc_icmp4_is_error(ic->type)) {
+			if (x->frag)
+				return drop(sn, SIITDC_STAT_DROP_ICMP_FRAGMENT);
+			return SIITDC_ICMP_ERROR;
+		}
 	}
+
+	if (!siitdc_v4_addr_unicast(iph->saddr))
+		return drop(sn, SIITDC_STAT_DROP_SRC_ILLEGAL);
+	if (siitdc_wkp_nonglobal(cfg, iph->saddr))
+		return drop(sn, SIITDC_STAT_DROP_WKP_NONGLOBAL);
+	siitdc_eam_prefix4(e, &p4);
+	siitdc_eam_prefix6(e, &p6);
+	siitdc_eam_4to6(&p4, &p6, iph->daddr, &x->daddr);
+	if (!map_src(cfg, t, iph->saddr, src_eam_ok(cfg, st), &x->saddr))
+		return drop_prohibited(sn, st, SIITDC_STAT_DROP_SRC_UNMAPPED);
+
+	if (x->ihl > sizeof(*iph)) {
+		if (!pskb_may_pull(skb, x->ihl))
+			return drop(sn, SIITDC_STAT_DROP_MALFORMED);
+		iph = ip_hdr(skb);
+		switch (siitdc_v4_options_check((const u8 *)(iph + 1),
+						x->ihl - sizeof(*iph))) {
+		case SIITDC_V4OPT_OK:
+			break;
+		case SIITDC_V4OPT_SOURCE_ROUTE:
+			siitdc_reply(st, ICMP_DEST_UNREACH, ICMP_SR_FAILED, 0);
+			return drop(sn, SIITDC_STAT_DROP_SOURCE_ROUTE);
+		default:
+			return drop(sn, SIITDC_STAT_DROP_MALFORMED);
+		}
+	}
+
+	if (iph->ttl <= 1 && !st->local) {
+		siitdc_reply(st, ICMP_TIME_EXCEEDED, ICMP_EXC_TTL, 0);
+		return drop(sn, SIITDC_STAT_DROP_TTL_EXPIRED);
+	}
+
+	need = x->ihl + (x->first ? l4_write_len(x->proto) : 0);
+	if (!pskb_may_pull(skb, need))
+		return drop(sn, SIITDC_STAT_DROP_MALFORMED);
 	iph = ip_hdr(skb);
 
-	switch (x->proto) {
+	switch (x->first ? x->proto : IPPROTO_RAW) {
 	case IPPROTO_UDP:
-		/* No checksum to update; computing one is a later policy. */
-		if (!udp_hdr(skb)->check) {
-			siitdc_count(sn, SIITDC_STAT_DROP_UDP_ZERO_CSUM);
-			return SIITDC_DROP;
-		}
+		if (udp_hdr(skb)->check || skb->ip_summed == CHECKSUM_PARTIAL)
+			break;
+		/* RFC 7915 4.5: a fragment's checksum cannot be computed. */
+		if (x->frag || cfg->udp_zero_csum != SIITDC_UDP_ZERO_CSUM_COMPUTE)
+			return drop_prohibited(sn, st,
+					       SIITDC_STAT_DROP_UDP_ZERO_CSUM);
+		x->udp_compute = true;
 		break;
 	case IPPROTO_ICMP:
+		if (x->frag)
+			return drop(sn, SIITDC_STAT_DROP_ICMP_FRAGMENT);
 		x->icmp_type = siitdc_icmp4to6_info(icmp_hdr(skb)->type);
-		if (x->icmp_type < 0) {
-			siitdc_count(sn, SIITDC_STAT_DROP_ICMP_TYPE);
-			return SIITDC_DROP;
-		}
-		x->proto = NEXTHDR_ICMP;
+		if (x->icmp_type < 0)
+			return drop(sn, SIITDC_STAT_DROP_ICMP_TYPE);
 		break;
 	case IPPROTO_IGMP:
 		/* Single-hop by nature (RFC 7915 4.2). */
-		siitdc_count(sn, SIITDC_STAT_DROP_PROTO);
-		return SIITDC_DROP;
+		return drop(sn, SIITDC_STAT_DROP_PROTO);
 	}
+	if (x->proto == IPPROTO_ICMP)
+		x->proto = NEXTHDR_ICMP;
+
+	/*
+	 * RFC 7915 1.4 / 4: a DF=0 packet must fit lowest-ipv6-mtu once
+	 * translated, as fragments if need be; DF=1 packets are left to the
+	 * IPv6 forwarding, whose Packet Too Big comes back translated.
+	 */
+	size = sizeof(struct ipv6hdr) + x->payload_len +
+	       (x->frag ? sizeof(struct frag_hdr) : 0);
+	if (skb_is_gso(skb))
+		size = sizeof(struct ipv6hdr) + siitdc_gso_l4_seglen(skb);
+	if (!(iph->frag_off & htons(IP_DF)) && size > cfg->lowest_ipv6_mtu)
+		return SIITDC_SPLIT;
 
 	if (skb_is_gso(skb) &&
 	    (skb_shinfo(skb)->gso_type & ~(SKB_GSO_TCPV4 | SKB_GSO_TCP_ECN |
 					   SKB_GSO_TCP_FIXEDID | SKB_GSO_DODGY |
-					   SKB_GSO_UDP_L4))) {
-		siitdc_count(sn, SIITDC_STAT_DROP_GSO);
-		return SIITDC_DROP;
-	}
+					   SKB_GSO_UDP_L4)))
+		return drop(sn, SIITDC_STAT_DROP_GSO);
 
 	if (skb_ensure_writable(skb, need) ||
-	    skb_cow_head(skb, sizeof(struct ipv6hdr) - sizeof(struct iphdr)) ||
+	    skb_cow_head(skb, sizeof(struct ipv6hdr) + sizeof(struct frag_hdr) -
+			 sizeof(struct iphdr)) ||
 	    (x->proto == NEXTHDR_ICMP && skb->ip_summed == CHECKSUM_PARTIAL &&
-	     skb_checksum_help(skb))) {
-		siitdc_count(sn, SIITDC_STAT_DROP_NOMEM);
-		return SIITDC_DROP;
-	}
+	     skb_checksum_help(skb)))
+		return drop(sn, SIITDC_STAT_DROP_NOMEM);
 	return SIITDC_XLATED;
 }
 
 /* ICMPv4 echo -> ICMPv6 echo: new type, and the checksum gains a pseudo-header. */
-static void rewrite_icmp(struct sk_buff *skb, const struct xlat4 *x)
+static void rewrite_icmp(struct sk_buff *skb, unsigned int l4off,
+			 const struct xlat4 *x)
 {
-	struct icmp6hdr *ic = (struct icmp6hdr *)skb_transport_header(skb);
+	struct icmp6hdr *ic = (struct icmp6hdr *)(skb->data + l4off);
 	u8 old[2] = { ic->icmp6_type, ic->icmp6_code };
 	u8 new[2] = { x->icmp_type, ic->icmp6_code };
 	u32 delta;
@@ -167,48 +248,76 @@ static void rewrite_icmp(struct sk_buff *skb, const struct xlat4 *x)
 	siitdc_csum_by_diff(&ic->icmp6_cksum, skb, (__force __wsum)delta);
 }
 
-enum siitdc_verdict siitdc_xlat_4to6(struct siitdc_net *sn,
-				     struct sk_buff *skb)
+/* RFC 7915 4.5 option: a UDP checksum for a datagram that had none. */
+static void udp_compute(struct sk_buff *skb, unsigned int l4off,
+			const struct xlat4 *x)
 {
+	struct udphdr *uh = (struct udphdr *)(skb->data + l4off);
+	__wsum csum;
+
+	uh->check = 0;
+	csum = skb_checksum(skb, l4off, x->payload_len, 0);
+	uh->check = csum_ipv6_magic(&x->saddr, &x->daddr, x->payload_len,
+				    IPPROTO_UDP, csum);
+	if (!uh->check)
+		uh->check = CSUM_MANGLED_0;
+	skb->ip_summed = CHECKSUM_NONE;
+}
+
+static void rewrite(struct siitdc_net *sn, struct sk_buff *skb,
+		    const struct xlat4 *x)
+{
+	unsigned int hlen = sizeof(struct ipv6hdr) +
+			    (x->frag ? sizeof(struct frag_hdr) : 0);
+	struct iphdr *iph = ip_hdr(skb);
+	__be16 frag_off = iph->frag_off;
+	__be16 id = iph->id;
 	struct ipv6hdr *ip6h;
-	struct iphdr *iph;
-	enum siitdc_verdict v;
-	struct xlat4 x;
-	u8 tos, ttl;
+	u8 ttl = iph->ttl;
 	u32 delta;
 
-	v = decide(sn, skb, &x);
-	if (v != SIITDC_XLATED)
-		return v;
-
-	/* Decided: from here on nothing fails. */
-	iph = ip_hdr(skb);
-	tos = iph->tos;
-	ttl = iph->ttl;
 	delta = siitdc_csum_delta_4to6(iph->saddr, iph->daddr,
-				       &x.saddr, &x.daddr);
+				       &x->saddr, &x->daddr);
 
-	skb_postpull_rcsum(skb, iph, x.ihl);
-	__skb_pull(skb, x.ihl);
-	ip6h = skb_push(skb, sizeof(*ip6h));
+	skb_postpull_rcsum(skb, iph, x->ihl);
+	__skb_pull(skb, x->ihl);
+	ip6h = skb_push(skb, hlen);
 	skb_reset_network_header(skb);
-	skb_set_transport_header(skb, sizeof(*ip6h));
+	skb_set_transport_header(skb, hlen);
 
-	ip6_flow_hdr(ip6h, tos, 0);
-	ip6h->payload_len = htons(x.payload_len);
-	ip6h->nexthdr = x.proto;
+	ip6_flow_hdr(ip6h, x->tclass, 0);
+	ip6h->payload_len = htons(x->payload_len + hlen - sizeof(*ip6h));
+	ip6h->nexthdr = x->frag ? NEXTHDR_FRAGMENT : x->proto;
 	/* Decremented once, by the IPv6 forwarding that follows. */
 	ip6h->hop_limit = ttl;
-	ip6h->saddr = x.saddr;
-	ip6h->daddr = x.daddr;
-	skb_postpush_rcsum(skb, ip6h, sizeof(*ip6h));
+	ip6h->saddr = x->saddr;
+	ip6h->daddr = x->daddr;
+	if (x->frag) {
+		/* RFC 7915 4.1: the IPv4 ID, offset and MF, carried over. */
+		struct frag_hdr *fh = (struct frag_hdr *)(ip6h + 1);
+		u16 off = ntohs(frag_off);
+
+		fh->nexthdr = x->proto;
+		fh->reserved = 0;
+		fh->frag_off = htons((off & IP_OFFSET) << 3 |
+				     (off & IP_MF ? IP6_MF : 0));
+		fh->identification = htonl(ntohs(id));
+	}
+	skb_postpush_rcsum(skb, ip6h, hlen);
 	skb->protocol = htons(ETH_P_IPV6);
 
-	if (x.proto == NEXTHDR_ICMP)
-		rewrite_icmp(skb, &x);
+	if (!x->first)
+		goto gso;
+	if (x->proto == NEXTHDR_ICMP)
+		rewrite_icmp(skb, hlen, x);
+	else if (x->udp_compute)
+		udp_compute(skb, hlen, x);
 	else
-		siitdc_l4_csum_update(skb, x.proto, sizeof(*ip6h), delta);
+		siitdc_l4_csum_update(skb, x->proto, hlen, delta);
+	if (x->udp_compute)
+		siitdc_count(sn, SIITDC_STAT_UDP_CSUM_COMPUTED);
 
+gso:
 	if (skb_is_gso(skb)) {
 		struct skb_shared_info *si = skb_shinfo(skb);
 
@@ -217,7 +326,23 @@ enum siitdc_verdict siitdc_xlat_4to6(struct siitdc_net *sn,
 			si->gso_type |= SKB_GSO_TCPV6;
 		}
 	}
+}
 
+enum siitdc_verdict siitdc_xlat_4to6(struct siitdc_net *sn,
+				     struct sk_buff **pskb,
+				     struct siitdc_xlat_state *st)
+{
+	enum siitdc_verdict v;
+	struct xlat4 x = {};
+
+	v = decide(sn, *pskb, st, &x);
+	if (v == SIITDC_ICMP_ERROR)
+		return siitdc_icmp_err_4to6(sn, pskb, st);
+	if (v != SIITDC_XLATED)
+		return v;
+
+	/* Decided: from here on nothing fails. */
+	rewrite(sn, *pskb, &x);
 	siitdc_count(sn, SIITDC_STAT_XLAT_4TO6);
 	return SIITDC_XLATED;
 }

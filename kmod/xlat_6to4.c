@@ -14,10 +14,11 @@
 #include <net/ip.h>
 #include <net/ipv6.h>
 
+#include "compat.h"
 #include "core/csum.h"
 #include "core/icmp.h"
+#include "icmp_err.h"
 #include "table.h"
-#include "compat.h"
 #include "xlat.h"
 
 /* RFC 7915 5.1: DF is set only on packets too big for an IPv6 minimum MTU. */
@@ -28,47 +29,93 @@
 struct xlat6 {
 	__be32 saddr;
 	__be32 daddr;
-	unsigned int l4off;	/* IPv6 header plus skipped extension headers */
+	unsigned int l4off;	/* IPv6 header plus extension headers */
 	u16 l4len;		/* transport header and payload */
 	u8 proto;		/* protocol of the IPv4 packet */
+	u8 tos;
+	bool frag;		/* had a Fragment Header (maybe atomic) */
+	bool first;		/* holds the transport header */
+	__be16 frag_off;	/* IPv4 flags and offset, when frag */
+	__be16 id;		/* IPv4 ID, when frag */
 	int icmp_type;		/* new ICMPv4 type, for ICMP echo */
 };
 
 /*
  * Finds the transport header: hop-by-hop, destination options and routing
- * headers whose segments are all consumed are skipped (RFC 7915 5.1).
+ * headers whose segments are all consumed are skipped (RFC 7915 5.1); a
+ * Fragment Header is remembered, and must be followed by the transport.
  */
-static int skip_exthdrs(struct sk_buff *skb, u8 *proto, unsigned int *off)
+static enum siitdc_verdict walk_exthdrs(struct siitdc_net *sn,
+					struct sk_buff *skb,
+					struct siitdc_xlat_state *st,
+					struct xlat6 *x)
 {
 	u8 nexthdr = ipv6_hdr(skb)->nexthdr;
 	unsigned int pos = sizeof(struct ipv6hdr);
 	int i;
 
 	for (i = 0; i < SIITDC_MAX_EXTHDRS; i++) {
+		const struct frag_hdr *fh;
 		struct ipv6_rt_hdr _rt;
 		const struct ipv6_rt_hdr *rt;
+		struct frag_hdr _fh;
 
 		switch (nexthdr) {
 		case NEXTHDR_HOP:
 		case NEXTHDR_DEST:
 		case NEXTHDR_ROUTING:
+			if (x->frag)
+				goto after_frag;
 			break;
 		case NEXTHDR_FRAGMENT:
-			return -SIITDC_STAT_DROP_FRAGMENT;
+			if (x->frag)
+				goto after_frag;
+			fh = skb_header_pointer(skb, pos, sizeof(_fh), &_fh);
+			if (!fh)
+				goto malformed;
+			x->frag = true;
+			x->first = !(fh->frag_off & htons(IP6_OFFSET));
+			x->frag_off = htons(ntohs(fh->frag_off) >> 3 |
+					    (fh->frag_off & htons(IP6_MF) ?
+					     IP_MF : 0));
+			x->id = htons(ntohl(fh->identification) & 0xffff);
+			nexthdr = fh->nexthdr;
+			pos += sizeof(*fh);
+			continue;
+		case NEXTHDR_AUTH:
+			if (x->frag)
+				goto after_frag;
+			fallthrough;
 		default:
-			*proto = nexthdr;
-			*off = pos;
-			return 0;
+			x->proto = nexthdr;
+			x->l4off = pos;
+			return SIITDC_XLATED;
 		}
 		rt = skb_header_pointer(skb, pos, sizeof(_rt), &_rt);
 		if (!rt)
-			return -SIITDC_STAT_DROP_MALFORMED;
-		if (nexthdr == NEXTHDR_ROUTING && rt->segments_left)
-			return -SIITDC_STAT_DROP_EXTHDR;
+			goto malformed;
+		if (nexthdr == NEXTHDR_ROUTING && rt->segments_left) {
+			/* RFC 7915 5.1: Parameter Problem at Segments Left. */
+			siitdc_reply(st, ICMPV6_PARAMPROB, ICMPV6_HDR_FIELD,
+				     pos + offsetof(struct ipv6_rt_hdr,
+						    segments_left));
+			siitdc_count(sn, SIITDC_STAT_DROP_EXTHDR);
+			return SIITDC_DROP;
+		}
 		nexthdr = rt->nexthdr;
 		pos += ipv6_optlen(rt);
 	}
-	return -SIITDC_STAT_DROP_EXTHDR;
+	siitdc_count(sn, SIITDC_STAT_DROP_EXTHDR);
+	return SIITDC_DROP;
+
+after_frag:
+	/* RFC 7915 5.1.1: no extension header after the Fragment Header. */
+	siitdc_reply(st, ICMPV6_DEST_UNREACH, ICMPV6_ADM_PROHIBITED, 0);
+	siitdc_count(sn, SIITDC_STAT_DROP_EXTHDR);
+	return SIITDC_DROP;
+malformed:
+	siitdc_count(sn, SIITDC_STAT_DROP_MALFORMED);
+	return SIITDC_DROP;
 }
 
 static bool map_src(struct siitdc_table *t, const struct siitdc_config *cfg,
@@ -107,88 +154,118 @@ static unsigned int l4_write_len(u8 proto)
 /* Size of the IPv4 packet, or of each segment the GSO packet becomes. */
 static unsigned int xlat_size(const struct sk_buff *skb, const struct xlat6 *x)
 {
-	unsigned int hdrs;
-
 	if (!skb_is_gso(skb))
 		return sizeof(struct iphdr) + x->l4len;
-	hdrs = x->proto == IPPROTO_TCP ? tcp_hdrlen(skb) : sizeof(struct udphdr);
-	return sizeof(struct iphdr) + hdrs + skb_shinfo(skb)->gso_size;
+	return sizeof(struct iphdr) + siitdc_gso_l4_seglen(skb);
+}
+
+static enum siitdc_verdict drop(struct siitdc_net *sn, enum siitdc_stat why)
+{
+	siitdc_count(sn, why);
+	return SIITDC_DROP;
+}
+
+/* RFC 7915 5.4: a discarded packet may be answered with 1/1 by default. */
+static enum siitdc_verdict drop_prohibited(struct siitdc_net *sn,
+					   struct siitdc_xlat_state *st,
+					   enum siitdc_stat why)
+{
+	siitdc_reply(st, ICMPV6_DEST_UNREACH, ICMPV6_ADM_PROHIBITED, 0);
+	return drop(sn, why);
 }
 
 static enum siitdc_verdict decide(struct siitdc_net *sn, struct sk_buff *skb,
-				  struct xlat6 *x)
+				  struct siitdc_xlat_state *st, struct xlat6 *x)
 {
 	const struct siitdc_config *cfg = rcu_dereference(sn->config);
 	struct siitdc_table *t = rcu_dereference(sn->table);
 	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+	enum siitdc_verdict v;
 	unsigned int need, plen;
-	int err;
 
 	if (!cfg->pool6_set || !siitdc_v6_in_prefix(&ip6h->daddr, &cfg->pool6)) {
 		siitdc_count(sn, SIITDC_STAT_PASS_6);
 		return SIITDC_PASS;
 	}
-	x->daddr = siitdc_rfc6052_extract(&cfg->pool6, &ip6h->daddr);
-	if (!siitdc_v4_addr_unicast(x->daddr)) {
-		siitdc_count(sn, SIITDC_STAT_DROP_DST_ILLEGAL);
-		return SIITDC_DROP;
-	}
-	if (!map_src(t, cfg, &ip6h->saddr, &x->saddr)) {
-		siitdc_count(sn, SIITDC_STAT_DROP_SRC_UNMAPPED);
-		return SIITDC_DROP;
+
+	x->first = true;
+	v = walk_exthdrs(sn, skb, st, x);
+	if (v != SIITDC_XLATED)
+		return v;
+
+	/* ICMP errors carry a packet of their own: rebuilt elsewhere. */
+	if (x->proto == NEXTHDR_ICMP && x->first) {
+		const struct icmp6hdr *ic;
+		struct icmp6hdr _ic;
+
+		ic = skb_header_pointer(skb, x->l4off, sizeof(_ic), &_ic);
+		if (!ic)
+			return drop(sn, SIITDC_STAT_DROP_MALFORMED);
+		if (siitdc_icmp6_is_error(ic->icmp6_type)) {
+			if (x->frag && x->frag_off != 0)
+				return drop(sn, SIITDC_STAT_DROP_ICMP_FRAGMENT);
+			return SIITDC_ICMP_ERROR;
+		}
 	}
 
-	err = skip_exthdrs(skb, &x->proto, &x->l4off);
-	if (err) {
-		siitdc_count(sn, -err);
-		return SIITDC_DROP;
-	}
 	ip6h = ipv6_hdr(skb);
-	if (ip6h->hop_limit <= 1) {
-		siitdc_count(sn, SIITDC_STAT_DROP_TTL_EXPIRED);
-		return SIITDC_TTL_EXPIRED;
+	x->daddr = siitdc_rfc6052_extract(&cfg->pool6, &ip6h->daddr);
+	if (!siitdc_v4_addr_unicast(x->daddr))
+		return drop(sn, SIITDC_STAT_DROP_DST_ILLEGAL);
+	if (siitdc_wkp_nonglobal(cfg, x->daddr))
+		return drop(sn, SIITDC_STAT_DROP_WKP_NONGLOBAL);
+	if (!map_src(t, cfg, &ip6h->saddr, &x->saddr)) {
+		/* RFC 7915 5.1: source failed ingress/egress policy. */
+		siitdc_reply(st, ICMPV6_DEST_UNREACH, ICMPV6_POLICY_FAIL, 0);
+		return drop(sn, SIITDC_STAT_DROP_SRC_UNMAPPED);
+	}
+	if (siitdc_v4_denied(cfg, x->daddr) || siitdc_v4_denied(cfg, x->saddr))
+		return drop_prohibited(sn, st, SIITDC_STAT_DROP_DENYLIST);
+
+	if (ip6h->hop_limit <= 1 && !st->local) {
+		siitdc_reply(st, ICMPV6_TIME_EXCEED, ICMPV6_EXC_HOPLIMIT, 0);
+		return drop(sn, SIITDC_STAT_DROP_TTL_EXPIRED);
 	}
 
 	/* ipv6_rcv() trimmed the skb to the payload length; 0 is a jumbogram. */
 	plen = ntohs(ip6h->payload_len);
-	if (!plen || plen + sizeof(*ip6h) < x->l4off) {
-		siitdc_count(sn, SIITDC_STAT_DROP_MALFORMED);
-		return SIITDC_DROP;
-	}
+	if (!plen || plen + sizeof(*ip6h) < x->l4off)
+		return drop(sn, SIITDC_STAT_DROP_MALFORMED);
 	x->l4len = plen + sizeof(*ip6h) - x->l4off;
-	if (x->l4len > 0xffff - sizeof(struct iphdr)) {
-		siitdc_count(sn, SIITDC_STAT_DROP_TOO_BIG);
-		return SIITDC_DROP;
-	}
+	if (x->l4len > 0xffff - sizeof(struct iphdr))
+		return drop(sn, SIITDC_STAT_DROP_TOO_BIG);
+	x->tos = cfg->override_tos ? cfg->tos : ipv6_get_dsfield(ip6h);
 
-	need = x->l4off + l4_write_len(x->proto);
-	if (!pskb_may_pull(skb, need)) {
-		siitdc_count(sn, SIITDC_STAT_DROP_MALFORMED);
-		return SIITDC_DROP;
-	}
+	need = x->l4off + (x->first ? l4_write_len(x->proto) : 0);
+	if (!pskb_may_pull(skb, need))
+		return drop(sn, SIITDC_STAT_DROP_MALFORMED);
 	skb_set_transport_header(skb, x->l4off);
 
 	if (x->proto == NEXTHDR_ICMP) {
+		/* RFC 7915 1.2; an atomic fragment is not a fragment. */
+		if (x->frag && x->frag_off != 0)
+			return drop(sn, SIITDC_STAT_DROP_ICMP_FRAGMENT);
 		x->icmp_type = siitdc_icmp6to4_info(icmp6_hdr(skb)->icmp6_type);
-		if (x->icmp_type < 0) {
-			siitdc_count(sn, SIITDC_STAT_DROP_ICMP_TYPE);
-			return SIITDC_DROP;
-		}
+		if (x->icmp_type < 0)
+			return drop(sn, SIITDC_STAT_DROP_ICMP_TYPE);
 		x->proto = IPPROTO_ICMP;
 	}
 
 	if (skb_is_gso(skb) &&
 	    (skb_shinfo(skb)->gso_type & ~(SKB_GSO_TCPV6 | SKB_GSO_TCP_ECN |
-					   SKB_GSO_DODGY | SKB_GSO_UDP_L4))) {
-		siitdc_count(sn, SIITDC_STAT_DROP_GSO);
-		return SIITDC_DROP;
-	}
+					   SKB_GSO_DODGY | SKB_GSO_UDP_L4)))
+		return drop(sn, SIITDC_STAT_DROP_GSO);
 
 	if (skb_ensure_writable(skb, need) ||
 	    (x->proto == IPPROTO_ICMP && skb->ip_summed == CHECKSUM_PARTIAL &&
-	     skb_checksum_help(skb))) {
-		siitdc_count(sn, SIITDC_STAT_DROP_NOMEM);
-		return SIITDC_DROP;
+	     skb_checksum_help(skb)))
+		return drop(sn, SIITDC_STAT_DROP_NOMEM);
+
+	/* RFC 7757 App. B: an EAM'd IPv4 destination goes back into IPv6. */
+	if (siitdc_table_lookup4(t, x->daddr)) {
+		if (st->hairpinned)
+			return drop(sn, SIITDC_STAT_DROP_HAIRPIN_LOOP);
+		return SIITDC_HAIRPIN;
 	}
 	return SIITDC_XLATED;
 }
@@ -207,68 +284,66 @@ static void rewrite_icmp(struct sk_buff *skb, const struct xlat6 *x,
 	siitdc_csum_by_diff(&ic->checksum, skb, (__force __wsum)delta);
 }
 
-enum siitdc_verdict siitdc_xlat_6to4(struct siitdc_net *sn,
-				     struct sk_buff *skb)
+static void rewrite(struct siitdc_net *sn, struct sk_buff *skb,
+		    const struct xlat6 *x)
 {
-	struct xlat6 x;
-	enum siitdc_verdict v;
-	struct ipv6hdr *ip6h;
-	struct iphdr *iph;
-	u32 delta, pseudo = 0;
+	struct ipv6hdr *ip6h = ipv6_hdr(skb);
+	u32 delta = 0, pseudo = 0;
 	unsigned int size;
-	u8 tclass, hops;
+	struct iphdr *iph;
+	u8 hops;
 
-	v = decide(sn, skb, &x);
-	if (v != SIITDC_XLATED)
-		return v;
-
-	/* Decided: from here on nothing fails. */
-	ip6h = ipv6_hdr(skb);
-	tclass = ipv6_get_dsfield(ip6h);
 	hops = ip6h->hop_limit;
-	if (x.proto == IPPROTO_ICMP) {
+	if (x->proto == IPPROTO_ICMP)
 		pseudo = siitdc_csum_pseudo6(&ip6h->saddr, &ip6h->daddr,
-					     x.l4len, NEXTHDR_ICMP);
-		delta = 0;
-	} else {
-		/* The 4 -> 6 delta, negated. */
-		delta = ~siitdc_csum_delta_4to6(x.saddr, x.daddr,
+					     x->l4len, NEXTHDR_ICMP);
+	else	/* The 4 -> 6 delta, negated. */
+		delta = ~siitdc_csum_delta_4to6(x->saddr, x->daddr,
 						&ip6h->saddr, &ip6h->daddr);
-	}
-	size = xlat_size(skb, &x);
+	size = xlat_size(skb, x);
 
-	skb_postpull_rcsum(skb, ip6h, x.l4off);
-	__skb_pull(skb, x.l4off);
+	skb_postpull_rcsum(skb, ip6h, x->l4off);
+	__skb_pull(skb, x->l4off);
 	iph = skb_push(skb, sizeof(*iph));
 	skb_reset_network_header(skb);
 	skb_set_transport_header(skb, sizeof(*iph));
 
 	iph->version = 4;
 	iph->ihl = sizeof(*iph) / 4;
-	iph->tos = tclass;
-	iph->tot_len = htons(sizeof(*iph) + x.l4len);
-	iph->frag_off = size > SIITDC_DF_THRESHOLD ? htons(IP_DF) : 0;
+	iph->tos = x->tos;
+	iph->tot_len = htons(sizeof(*iph) + x->l4len);
 	/* Decremented once, by the IPv4 forwarding that follows. */
 	iph->ttl = hops;
-	iph->protocol = x.proto;
-	iph->saddr = x.saddr;
-	iph->daddr = x.daddr;
-	iph->id = 0;
-	/* A packet that may be fragmented on the way needs a real ID (RFC 6864). */
-	if (!iph->frag_off)
-		__ip_select_ident(dev_net(skb->dev), iph,
+	iph->protocol = x->proto;
+	iph->saddr = x->saddr;
+	iph->daddr = x->daddr;
+	if (x->frag) {
+		/* RFC 7915 5.1.1: ID, MF and offset from the Fragment Header. */
+		iph->frag_off = x->frag_off;
+		iph->id = x->id;
+	} else if (size > SIITDC_DF_THRESHOLD) {
+		iph->frag_off = htons(IP_DF);
+		iph->id = 0;
+	} else {
+		/* It may be fragmented on the way: a real ID (RFC 6864). */
+		iph->frag_off = 0;
+		__ip_select_ident(sn->net, iph,
 				  skb_is_gso(skb) ? skb_shinfo(skb)->gso_segs : 1);
+	}
 	ip_send_check(iph);
 	skb_postpush_rcsum(skb, iph, sizeof(*iph));
 	skb->protocol = htons(ETH_P_IP);
 
-	if (x.proto == IPPROTO_ICMP)
-		rewrite_icmp(skb, &x, pseudo);
-	else if (x.proto != IPPROTO_UDP || udp_hdr(skb)->check ||
+	if (!x->first)
+		goto gso;
+	if (x->proto == IPPROTO_ICMP)
+		rewrite_icmp(skb, x, pseudo);
+	else if (x->proto != IPPROTO_UDP || udp_hdr(skb)->check ||
 		 skb->ip_summed == CHECKSUM_PARTIAL)
 		/* A zero IPv6 UDP checksum (RFC 6936) stays zero: valid in IPv4. */
-		siitdc_l4_csum_update(skb, x.proto, sizeof(*iph), delta);
+		siitdc_l4_csum_update(skb, x->proto, sizeof(*iph), delta);
 
+gso:
 	if (skb_is_gso(skb)) {
 		struct skb_shared_info *si = skb_shinfo(skb);
 
@@ -279,7 +354,23 @@ enum siitdc_verdict siitdc_xlat_6to4(struct siitdc_net *sn,
 				si->gso_type |= SKB_GSO_TCP_FIXEDID;
 		}
 	}
+}
 
+enum siitdc_verdict siitdc_xlat_6to4(struct siitdc_net *sn,
+				     struct sk_buff **pskb,
+				     struct siitdc_xlat_state *st)
+{
+	enum siitdc_verdict v;
+	struct xlat6 x = {};
+
+	v = decide(sn, *pskb, st, &x);
+	if (v == SIITDC_ICMP_ERROR)
+		return siitdc_icmp_err_6to4(sn, pskb, st);
+	if (v != SIITDC_XLATED && v != SIITDC_HAIRPIN)
+		return v;
+
+	/* Decided: from here on nothing fails. */
+	rewrite(sn, *pskb, &x);
 	siitdc_count(sn, SIITDC_STAT_XLAT_6TO4);
-	return SIITDC_XLATED;
+	return v;
 }

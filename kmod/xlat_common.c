@@ -5,8 +5,10 @@
 #include <linux/udp.h>
 #include <net/checksum.h>
 #include <net/ip.h>
+#include <net/ipv6.h>
 
 #include "compat.h"
+#include "core/ipv4.h"
 #include "xlat.h"
 
 /*
@@ -19,6 +21,43 @@ bool siitdc_v4_addr_unicast(__be32 addr)
 	u32 a = ntohl(addr);
 
 	return !((a >> 24) == 0 || (a >> 24) == 127 || (a >> 28) >= 0xe);
+}
+
+/*
+ * The transport header and payload of each segment a GSO packet becomes:
+ * MTU and DF decisions are taken on that, not on skb->len (row 30).
+ */
+unsigned int siitdc_gso_l4_seglen(const struct sk_buff *skb)
+{
+	unsigned int hdr = skb_shinfo(skb)->gso_type & SKB_GSO_UDP_L4 ?
+			   sizeof(struct udphdr) : tcp_hdrlen(skb);
+
+	return hdr + skb_shinfo(skb)->gso_size;
+}
+
+/* denylist4: IPv4 prefixes never translated, in either direction. */
+bool siitdc_v4_denied(const struct siitdc_config *cfg, __be32 addr)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->ndeny4; i++)
+		if (siitdc_v4_in_prefix(addr, &cfg->deny4[i]))
+			return true;
+	return false;
+}
+
+/*
+ * RFC 6052 3.1: the well-known prefix 64:ff9b::/96 must not represent
+ * non-global IPv4 addresses; packets that would need it are dropped.
+ */
+bool siitdc_wkp_nonglobal(const struct siitdc_config *cfg, __be32 addr)
+{
+	static const struct in6_addr wkp = {
+		.s6_addr = { 0, 0x64, 0xff, 0x9b },
+	};
+
+	return cfg->pool6.len == 96 && ipv6_addr_equal(&cfg->pool6.addr, &wkp) &&
+	       !siitdc_v4_is_global(addr);
 }
 
 /*

@@ -94,10 +94,14 @@ topo_up
 E4=v4_addr=ip4:198.51.100.0
 E6=v6_addr=ip6:2001:db8:9::
 POOL=pool6_addr=ip6:2001:db8:46::
+# Every other setting at its default, as CONFIG_GET reports it (the RFC 1191
+# plateaus as host-order u16s; hairpin 2 = intrinsic).
+DEFAULTS=lowest_ipv6_mtu=1280,mtu_plateaus=hex:ffff007dfa45e61f0011d207d405ee03fc0128014400,zeroize_tc=0,override_tos=0,tos=0,udp_zero_csum=0,hairpin=2,random_6791=1,icmp_errors=1,icmp_ratelimit=1000,denylist4=hex:
 
 # --- The valid commands, raw --------------------------------------------
 accepted "raw config_get: pool6 and count" \
-	"config_get config{pool6_addr=2001:db8:46::,pool6_len=96,eam_count=1}" config_get
+	"config_get config{pool6_addr=2001:db8:46::,pool6_len=96,$DEFAULTS,eam_count=1}" \
+	config_get
 accepted "raw eam_get by IPv4 address" \
 	"eam{v4_addr=198.51.100.7,v4_len=32,v6_addr=2001:db8:6::7,v6_len=128}" \
 	eam_get "eam{v4_addr=ip4:198.51.100.7}"
@@ -115,7 +119,8 @@ refused "raw eam_get after del: ENOENT" ENOENT "no entry translates this address
 accepted "raw config_set pool6" "" config_set "config{pool6_addr=ip6:2001:db8:64::,pool6_len=u8:64}"
 accepted "raw config_get shows the new pool6" "pool6_addr=2001:db8:64::,pool6_len=64" config_get
 accepted "raw config_set pool6_clear" "" config_set "config{pool6_clear}"
-accepted "raw config_get without pool6" "config_get config{eam_count=1}" config_get
+accepted "raw config_get without pool6" "config_get config{$DEFAULTS,eam_count=1}" \
+	config_get
 accepted "raw config_set restores pool6" "" config_set "config{$POOL,pool6_len=u8:96}"
 accepted "raw request with the ack capped (NETLINK_CAP_ACK)" "" --cap-ack config_get
 
@@ -248,7 +253,7 @@ refused "config_set: clear plus address" EINVAL \
 	"pool6: give a prefix or clear it, not both [at config]" \
 	config_set "config{pool6_clear,$POOL,pool6_len=u8:96}"
 accepted "refusals changed nothing (pool6, 2 entries)" \
-	"config{pool6_addr=2001:db8:46::,pool6_len=96,eam_count=2}" config_get
+	"config{pool6_addr=2001:db8:46::,pool6_len=96,$DEFAULTS,eam_count=2}" config_get
 accepted "raw eam_del of the /24 by IPv4 prefix" "" \
 	eam_del "eam{$E4,v4_len=u8:24}"
 

@@ -135,7 +135,7 @@ siitctl set pool6 "$POOL6"
 # --- Table operations -------------------------------------------------------------
 check_eq "config shows pool6 and the entry count" \
 	"pool6 $POOL6
-eam_count 1" "$(siitctl config)"
+eam_count 1" "$(siitctl config | sed -n '1p;$p')"
 siitctl add 198.51.100.8 2001:db8:6::8
 check "show -j lists both entries as JSON" sh -c \
 	"ip netns exec br $SIITCTL show -j | /usr/bin/python3 -c '

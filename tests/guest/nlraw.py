@@ -62,7 +62,17 @@ STATS = ['unspec', 'xlat_4to6', 'xlat_6to4', 'pass_4', 'pass_6',
 EAM = {'v4_addr': (1, 'ip4', None), 'v4_len': (2, 'u8', None),
        'v6_addr': (3, 'ip6', None), 'v6_len': (4, 'u8', None)}
 CFG = {'pool6_addr': (1, 'ip6', None), 'pool6_len': (2, 'u8', None),
-       'pool6_clear': (3, 'flag', None), 'eam_count': (4, 'u32', None)}
+       'pool6_clear': (3, 'flag', None), 'eam_count': (4, 'u32', None),
+       'pool6791v4_addr': (5, 'ip4', None), 'pool6791v4_len': (6, 'u8', None),
+       'pool6791v4_clear': (7, 'flag', None),
+       'pool6791v6_addr': (8, 'ip6', None), 'pool6791v6_len': (9, 'u8', None),
+       'pool6791v6_clear': (10, 'flag', None),
+       'lowest_ipv6_mtu': (11, 'u32', None), 'mtu_plateaus': (12, 'hex', None),
+       'zeroize_tc': (13, 'u8', None), 'override_tos': (14, 'u8', None),
+       'tos': (15, 'u8', None), 'udp_zero_csum': (16, 'u8', None),
+       'hairpin': (17, 'u8', None), 'random_6791': (18, 'u8', None),
+       'icmp_errors': (19, 'u8', None), 'icmp_ratelimit': (20, 'u32', None),
+       'denylist4': (21, 'hex', None)}
 STAT = {name: (i, 'u64', None) for i, name in enumerate(STATS) if i}
 TOP = {'eam': (1, 'nest', EAM), 'config': (2, 'nest', CFG),
        'stats': (3, 'nest', STAT), 'flags': (4, 'u32', None),

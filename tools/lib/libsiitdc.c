@@ -686,16 +686,124 @@ long siitdc_eam_flush(struct siitdc *h)
  * Configuration and counters
  */
 
+/* Reads an optional pool (ADDR + LEN attributes) from a config reply. */
+static int get_pool(struct req *r, struct nlattr **tb, int a_addr, int a_len,
+		    const char *name, size_t alen, unsigned int maxlen,
+		    bool *has, void *addr, uint8_t *len)
+{
+	if (!tb[a_addr] != !tb[a_len])
+		return req_fail(r, -EBADMSG,
+				"kernel reply has half a %s (address without length or vice versa)",
+				name);
+	if (!tb[a_addr])
+		return 0;
+	if (nla_len(tb[a_addr]) != (int)alen)
+		return req_fail(r, -EBADMSG,
+				"%s address in kernel reply is not %zu bytes",
+				name, alen);
+	*has = true;
+	memcpy(addr, nla_data(tb[a_addr]), alen);
+	*len = nla_get_u8(tb[a_len]);
+	if (*len > maxlen)
+		return req_fail(r, -EBADMSG, "%s length in kernel reply is /%u",
+				name, *len);
+	return 0;
+}
+
+static int get_plateaus(struct req *r, struct nlattr *a,
+			struct siitdc_config *c)
+{
+	int n = nla_len(a);
+	unsigned int i;
+
+	if (n % (int)sizeof(uint16_t) ||
+	    n > (int)(SIITDC_PLATEAUS_MAX * sizeof(uint16_t)))
+		return req_fail(r, -EBADMSG,
+				"MTU plateaus in kernel reply: %d bytes, expected up to %u u16 values",
+				n, SIITDC_PLATEAUS_MAX);
+	c->n_plateaus = (unsigned int)n / sizeof(uint16_t);
+	for (i = 0; i < c->n_plateaus; i++)
+		memcpy(&c->plateaus[i],
+		       (const char *)nla_data(a) + i * sizeof(uint16_t),
+		       sizeof(uint16_t));
+	return 0;
+}
+
+static int get_denylist4(struct req *r, struct nlattr *a,
+			 struct siitdc_config *c)
+{
+	const size_t esz = sizeof(struct siitdc_prefix4_wire);
+	int n = nla_len(a);
+	unsigned int i;
+
+	if (n % (int)esz || n > (int)(SIITDC_DENYLIST4_MAX * esz))
+		return req_fail(r, -EBADMSG,
+				"denylist4 in kernel reply: %d bytes, expected up to %u %zu-byte entries",
+				n, SIITDC_DENYLIST4_MAX, esz);
+	c->n_denylist4 = (unsigned int)((size_t)n / esz);
+	for (i = 0; i < c->n_denylist4; i++) {
+		struct siitdc_prefix4_wire w;
+
+		memcpy(&w, (const char *)nla_data(a) + i * esz, esz);
+		if (w.len > 32)
+			return req_fail(r, -EBADMSG,
+					"denylist4 entry %u in kernel reply has length /%u",
+					i, w.len);
+		c->denylist4[i].addr.s_addr = w.addr;
+		c->denylist4[i].len = w.len;
+	}
+	return 0;
+}
+
 static int config_reply(struct req *r, struct nlattr *attrs, int len)
 {
 	static struct nla_policy pol[SIITDC_CFG_A_MAX + 1] = {
 		[SIITDC_CFG_A_POOL6_ADDR]	= { .type = NLA_UNSPEC },
 		[SIITDC_CFG_A_POOL6_LEN]	= { .type = NLA_U8 },
 		[SIITDC_CFG_A_EAM_COUNT]	= { .type = NLA_U32 },
+		[SIITDC_CFG_A_POOL6791V4_ADDR]	= { .type = NLA_UNSPEC },
+		[SIITDC_CFG_A_POOL6791V4_LEN]	= { .type = NLA_U8 },
+		[SIITDC_CFG_A_POOL6791V6_ADDR]	= { .type = NLA_UNSPEC },
+		[SIITDC_CFG_A_POOL6791V6_LEN]	= { .type = NLA_U8 },
+		[SIITDC_CFG_A_LOWEST_IPV6_MTU]	= { .type = NLA_U32 },
+		[SIITDC_CFG_A_MTU_PLATEAUS]	= { .type = NLA_UNSPEC },
+		[SIITDC_CFG_A_ZEROIZE_TC]	= { .type = NLA_U8 },
+		[SIITDC_CFG_A_OVERRIDE_TOS]	= { .type = NLA_U8 },
+		[SIITDC_CFG_A_TOS]		= { .type = NLA_U8 },
+		[SIITDC_CFG_A_UDP_ZERO_CSUM]	= { .type = NLA_U8 },
+		[SIITDC_CFG_A_HAIRPIN]		= { .type = NLA_U8 },
+		[SIITDC_CFG_A_RANDOM_6791]	= { .type = NLA_U8 },
+		[SIITDC_CFG_A_ICMP_ERRORS]	= { .type = NLA_U8 },
+		[SIITDC_CFG_A_ICMP_RATELIMIT]	= { .type = NLA_U32 },
+		[SIITDC_CFG_A_DENYLIST4]	= { .type = NLA_UNSPEC },
+	};
+	/* u8 settings: attribute, present bit, where the value goes. */
+	static const struct {
+		int attr;
+		uint32_t bit;
+		size_t off;
+		bool is_bool;
+	} u8s[] = {
+		{ SIITDC_CFG_A_ZEROIZE_TC, SIITDC_CFG_ZEROIZE_TC,
+		  offsetof(struct siitdc_config, zeroize_tc), true },
+		{ SIITDC_CFG_A_OVERRIDE_TOS, SIITDC_CFG_OVERRIDE_TOS,
+		  offsetof(struct siitdc_config, override_tos), true },
+		{ SIITDC_CFG_A_TOS, SIITDC_CFG_TOS,
+		  offsetof(struct siitdc_config, tos), false },
+		{ SIITDC_CFG_A_UDP_ZERO_CSUM, SIITDC_CFG_UDP_ZERO_CSUM,
+		  offsetof(struct siitdc_config, udp_zero_csum), false },
+		{ SIITDC_CFG_A_HAIRPIN, SIITDC_CFG_HAIRPIN,
+		  offsetof(struct siitdc_config, hairpin), false },
+		{ SIITDC_CFG_A_RANDOM_6791, SIITDC_CFG_RANDOM_6791,
+		  offsetof(struct siitdc_config, random_6791), true },
+		{ SIITDC_CFG_A_ICMP_ERRORS, SIITDC_CFG_ICMP_ERRORS,
+		  offsetof(struct siitdc_config, icmp_errors), true },
 	};
 	struct nlattr *tb[SIITDC_CFG_A_MAX + 1];
 	struct nlattr *a = nla_find(attrs, len, SIITDC_A_CONFIG);
 	struct siitdc_config *c = r->priv;
+	bool knows_new = false;
+	size_t i;
 	int err;
 
 	if (!a)
@@ -704,22 +812,63 @@ static int config_reply(struct req *r, struct nlattr *attrs, int len)
 	if (err < 0)
 		return req_fail(r, -EBADMSG, "malformed configuration in kernel reply: %s",
 				nl_geterror(err));
-	if (!tb[SIITDC_CFG_A_POOL6_ADDR] != !tb[SIITDC_CFG_A_POOL6_LEN])
-		return req_fail(r, -EBADMSG,
-				"kernel reply has half a pool6 (address without length or vice versa)");
-	if (tb[SIITDC_CFG_A_POOL6_ADDR]) {
-		if (nla_len(tb[SIITDC_CFG_A_POOL6_ADDR]) != 16)
-			return req_fail(r, -EBADMSG,
-					"pool6 address in kernel reply is not 16 bytes");
-		c->has_pool6 = true;
-		memcpy(&c->pool6, nla_data(tb[SIITDC_CFG_A_POOL6_ADDR]), 16);
-		c->pool6_len = nla_get_u8(tb[SIITDC_CFG_A_POOL6_LEN]);
-		if (c->pool6_len > 128)
-			return req_fail(r, -EBADMSG,
-					"pool6 length in kernel reply is /%u",
-					c->pool6_len);
+	for (i = SIITDC_CFG_A_POOL6791V4_ADDR; i <= SIITDC_CFG_A_MAX; i++)
+		if (tb[i])
+			knows_new = true;
+
+	c->present |= SIITDC_CFG_POOL6;
+	err = get_pool(r, tb, SIITDC_CFG_A_POOL6_ADDR, SIITDC_CFG_A_POOL6_LEN,
+		       "pool6", 16, 128, &c->has_pool6, &c->pool6,
+		       &c->pool6_len);
+	if (err < 0)
+		return err;
+	err = get_pool(r, tb, SIITDC_CFG_A_POOL6791V4_ADDR,
+		       SIITDC_CFG_A_POOL6791V4_LEN, "pool6791v4", 4, 32,
+		       &c->has_pool6791v4, &c->pool6791v4, &c->pool6791v4_len);
+	if (err < 0)
+		return err;
+	err = get_pool(r, tb, SIITDC_CFG_A_POOL6791V6_ADDR,
+		       SIITDC_CFG_A_POOL6791V6_LEN, "pool6791v6", 16, 128,
+		       &c->has_pool6791v6, &c->pool6791v6, &c->pool6791v6_len);
+	if (err < 0)
+		return err;
+	if (knows_new)
+		c->present |= SIITDC_CFG_POOL6791V4 | SIITDC_CFG_POOL6791V6;
+
+	if (tb[SIITDC_CFG_A_LOWEST_IPV6_MTU]) {
+		c->present |= SIITDC_CFG_LOWEST_IPV6_MTU;
+		c->lowest_ipv6_mtu = nla_get_u32(tb[SIITDC_CFG_A_LOWEST_IPV6_MTU]);
+	}
+	if (tb[SIITDC_CFG_A_MTU_PLATEAUS]) {
+		err = get_plateaus(r, tb[SIITDC_CFG_A_MTU_PLATEAUS], c);
+		if (err < 0)
+			return err;
+		c->present |= SIITDC_CFG_MTU_PLATEAUS;
+	}
+	for (i = 0; i < sizeof(u8s) / sizeof(u8s[0]); i++) {
+		uint8_t v;
+
+		if (!tb[u8s[i].attr])
+			continue;
+		v = nla_get_u8(tb[u8s[i].attr]);
+		c->present |= u8s[i].bit;
+		if (u8s[i].is_bool)
+			*(bool *)((char *)c + u8s[i].off) = v != 0;
+		else
+			*((uint8_t *)c + u8s[i].off) = v;
+	}
+	if (tb[SIITDC_CFG_A_ICMP_RATELIMIT]) {
+		c->present |= SIITDC_CFG_ICMP_RATELIMIT;
+		c->icmp_ratelimit = nla_get_u32(tb[SIITDC_CFG_A_ICMP_RATELIMIT]);
+	}
+	if (tb[SIITDC_CFG_A_DENYLIST4]) {
+		err = get_denylist4(r, tb[SIITDC_CFG_A_DENYLIST4], c);
+		if (err < 0)
+			return err;
+		c->present |= SIITDC_CFG_DENYLIST4;
 	}
 	if (tb[SIITDC_CFG_A_EAM_COUNT]) {
+		c->present |= SIITDC_CFG_EAM_COUNT;
 		c->has_eam_count = true;
 		c->eam_count = nla_get_u32(tb[SIITDC_CFG_A_EAM_COUNT]);
 	}
@@ -738,31 +887,168 @@ int siitdc_config_get(struct siitdc *h, struct siitdc_config *out)
 			      true);
 }
 
-int siitdc_config_set_pool6(struct siitdc *h, const struct in6_addr *pool6,
-			    uint8_t len)
+/* Checks what the wire format itself cannot carry; the rest is the kernel's. */
+static bool check_config(struct siitdc *h, const struct siitdc_config *c)
+{
+	unsigned int i;
+
+	if (!c->present) {
+		local_msg(h, "no setting to change");
+		return false;
+	}
+	if (c->present & ~(uint32_t)SIITDC_CFG_SETTABLE) {
+		local_msg(h, "settings 0x%x cannot be changed",
+			  c->present & ~(uint32_t)SIITDC_CFG_SETTABLE);
+		return false;
+	}
+	if ((c->present & SIITDC_CFG_POOL6) && c->has_pool6 &&
+	    c->pool6_len > 128) {
+		local_msg(h, "invalid pool6 length /%u", c->pool6_len);
+		return false;
+	}
+	if ((c->present & SIITDC_CFG_POOL6791V4) && c->has_pool6791v4 &&
+	    c->pool6791v4_len > 32) {
+		local_msg(h, "invalid pool6791v4 length /%u", c->pool6791v4_len);
+		return false;
+	}
+	if ((c->present & SIITDC_CFG_POOL6791V6) && c->has_pool6791v6 &&
+	    c->pool6791v6_len > 128) {
+		local_msg(h, "invalid pool6791v6 length /%u", c->pool6791v6_len);
+		return false;
+	}
+	if ((c->present & SIITDC_CFG_MTU_PLATEAUS) &&
+	    (c->n_plateaus < 1 || c->n_plateaus > SIITDC_PLATEAUS_MAX)) {
+		local_msg(h, "%u MTU plateaus: expected 1 to %u",
+			  c->n_plateaus, SIITDC_PLATEAUS_MAX);
+		return false;
+	}
+	if (c->present & SIITDC_CFG_DENYLIST4) {
+		if (c->n_denylist4 > SIITDC_DENYLIST4_MAX) {
+			local_msg(h, "%u denylist4 prefixes: at most %u",
+				  c->n_denylist4, SIITDC_DENYLIST4_MAX);
+			return false;
+		}
+		for (i = 0; i < c->n_denylist4; i++) {
+			if (c->denylist4[i].len > 32) {
+				local_msg(h, "invalid denylist4 prefix length /%u",
+					  c->denylist4[i].len);
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
+static int put_pool(struct nl_msg *msg, bool has, int a_addr, int a_len,
+		    int a_clear, const void *addr, size_t alen, uint8_t len)
+{
+	if (!has)
+		return nla_put_flag(msg, a_clear);
+	if (nla_put(msg, a_addr, (int)alen, addr) < 0)
+		return -1;
+	return nla_put_u8(msg, a_len, len);
+}
+
+static int put_config(struct nl_msg *msg, const struct siitdc_config *c)
+{
+	const uint32_t p = c->present;
+	unsigned int i;
+
+	if ((p & SIITDC_CFG_POOL6) &&
+	    put_pool(msg, c->has_pool6, SIITDC_CFG_A_POOL6_ADDR,
+		     SIITDC_CFG_A_POOL6_LEN, SIITDC_CFG_A_POOL6_CLEAR,
+		     &c->pool6, 16, c->pool6_len) < 0)
+		return -1;
+	if ((p & SIITDC_CFG_POOL6791V4) &&
+	    put_pool(msg, c->has_pool6791v4, SIITDC_CFG_A_POOL6791V4_ADDR,
+		     SIITDC_CFG_A_POOL6791V4_LEN, SIITDC_CFG_A_POOL6791V4_CLEAR,
+		     &c->pool6791v4, 4, c->pool6791v4_len) < 0)
+		return -1;
+	if ((p & SIITDC_CFG_POOL6791V6) &&
+	    put_pool(msg, c->has_pool6791v6, SIITDC_CFG_A_POOL6791V6_ADDR,
+		     SIITDC_CFG_A_POOL6791V6_LEN, SIITDC_CFG_A_POOL6791V6_CLEAR,
+		     &c->pool6791v6, 16, c->pool6791v6_len) < 0)
+		return -1;
+	if ((p & SIITDC_CFG_LOWEST_IPV6_MTU) &&
+	    nla_put_u32(msg, SIITDC_CFG_A_LOWEST_IPV6_MTU,
+			c->lowest_ipv6_mtu) < 0)
+		return -1;
+	if ((p & SIITDC_CFG_MTU_PLATEAUS) &&
+	    nla_put(msg, SIITDC_CFG_A_MTU_PLATEAUS,
+		    (int)(c->n_plateaus * sizeof(uint16_t)), c->plateaus) < 0)
+		return -1;
+	if ((p & SIITDC_CFG_ZEROIZE_TC) &&
+	    nla_put_u8(msg, SIITDC_CFG_A_ZEROIZE_TC, c->zeroize_tc) < 0)
+		return -1;
+	if ((p & SIITDC_CFG_OVERRIDE_TOS) &&
+	    nla_put_u8(msg, SIITDC_CFG_A_OVERRIDE_TOS, c->override_tos) < 0)
+		return -1;
+	if ((p & SIITDC_CFG_TOS) &&
+	    nla_put_u8(msg, SIITDC_CFG_A_TOS, c->tos) < 0)
+		return -1;
+	if ((p & SIITDC_CFG_UDP_ZERO_CSUM) &&
+	    nla_put_u8(msg, SIITDC_CFG_A_UDP_ZERO_CSUM, c->udp_zero_csum) < 0)
+		return -1;
+	if ((p & SIITDC_CFG_HAIRPIN) &&
+	    nla_put_u8(msg, SIITDC_CFG_A_HAIRPIN, c->hairpin) < 0)
+		return -1;
+	if ((p & SIITDC_CFG_RANDOM_6791) &&
+	    nla_put_u8(msg, SIITDC_CFG_A_RANDOM_6791, c->random_6791) < 0)
+		return -1;
+	if ((p & SIITDC_CFG_ICMP_ERRORS) &&
+	    nla_put_u8(msg, SIITDC_CFG_A_ICMP_ERRORS, c->icmp_errors) < 0)
+		return -1;
+	if ((p & SIITDC_CFG_ICMP_RATELIMIT) &&
+	    nla_put_u32(msg, SIITDC_CFG_A_ICMP_RATELIMIT,
+			c->icmp_ratelimit) < 0)
+		return -1;
+	if (p & SIITDC_CFG_DENYLIST4) {
+		struct siitdc_prefix4_wire w[SIITDC_DENYLIST4_MAX];
+
+		memset(w, 0, sizeof(w));
+		for (i = 0; i < c->n_denylist4; i++) {
+			w[i].addr = c->denylist4[i].addr.s_addr;
+			w[i].len = c->denylist4[i].len;
+		}
+		/* An empty attribute clears the list. */
+		if (nla_put(msg, SIITDC_CFG_A_DENYLIST4,
+			    (int)(c->n_denylist4 * sizeof(w[0])), w) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int siitdc_config_set(struct siitdc *h, const struct siitdc_config *c)
 {
 	struct nl_msg *msg;
 	struct nlattr *nest;
 
-	if (pool6 && len > 128) {
-		local_msg(h, "invalid pool6 length /%u", len);
+	h->kmsg[0] = h->lmsg[0] = h->warn[0] = '\0';
+	if (!check_config(h, c))
 		return -EINVAL;
-	}
 	msg = req_msg(h, SIITDC_CMD_CONFIG_SET, NLM_F_ACK);
 	if (!msg)
 		return msg_nomem(h, msg);
 	nest = nla_nest_start(msg, SIITDC_A_CONFIG);
-	if (!nest)
+	if (!nest || put_config(msg, c) < 0)
 		return msg_nomem(h, msg);
-	if (pool6) {
-		if (nla_put(msg, SIITDC_CFG_A_POOL6_ADDR, 16, pool6) < 0 ||
-		    nla_put_u8(msg, SIITDC_CFG_A_POOL6_LEN, len) < 0)
-			return msg_nomem(h, msg);
-	} else if (nla_put_flag(msg, SIITDC_CFG_A_POOL6_CLEAR) < 0) {
-		return msg_nomem(h, msg);
-	}
 	nla_nest_end(msg, nest);
 	return simple_request(h, msg, SIITDC_CMD_CONFIG_SET, NULL, NULL, false);
+}
+
+int siitdc_config_set_pool6(struct siitdc *h, const struct in6_addr *pool6,
+			    uint8_t len)
+{
+	struct siitdc_config c;
+
+	memset(&c, 0, sizeof(c));
+	c.present = SIITDC_CFG_POOL6;
+	if (pool6) {
+		c.has_pool6 = true;
+		c.pool6 = *pool6;
+		c.pool6_len = len;
+	}
+	return siitdc_config_set(h, &c);
 }
 
 static int stats_reply(struct req *r, struct nlattr *attrs, int len)

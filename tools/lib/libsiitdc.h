@@ -22,6 +22,8 @@
 #include <stdint.h>
 #include <netinet/in.h>
 
+#include <linux/siitdc.h>
+
 /*
  * siitdc_open() returns -SIITDC_ENOFAMILY when the kernel does not know the
  * "siitdc" generic netlink family, i.e. the module is not loaded.
@@ -56,10 +58,77 @@ struct siitdc_prefix {
 	uint8_t len;
 };
 
+/* One IPv4 prefix (an entry of the denylist). */
+struct siitdc_prefix4 {
+	struct in_addr addr;
+	uint8_t len;			/* 0..32 */
+};
+
+/*
+ * Bits of siitdc_config.present, one per setting. After siitdc_config_get()
+ * a bit says the kernel reported the setting (an older kernel may not know
+ * it); for siitdc_config_set() it says "send this one", and settings whose
+ * bit is clear are left as they are.
+ */
+enum {
+	SIITDC_CFG_POOL6		= 1u << 0,
+	SIITDC_CFG_POOL6791V4		= 1u << 1,
+	SIITDC_CFG_POOL6791V6		= 1u << 2,
+	SIITDC_CFG_LOWEST_IPV6_MTU	= 1u << 3,
+	SIITDC_CFG_MTU_PLATEAUS		= 1u << 4,
+	SIITDC_CFG_ZEROIZE_TC		= 1u << 5,
+	SIITDC_CFG_OVERRIDE_TOS		= 1u << 6,
+	SIITDC_CFG_TOS			= 1u << 7,
+	SIITDC_CFG_UDP_ZERO_CSUM	= 1u << 8,
+	SIITDC_CFG_HAIRPIN		= 1u << 9,
+	SIITDC_CFG_RANDOM_6791		= 1u << 10,
+	SIITDC_CFG_ICMP_ERRORS		= 1u << 11,
+	SIITDC_CFG_ICMP_RATELIMIT	= 1u << 12,
+	SIITDC_CFG_DENYLIST4		= 1u << 13,
+	SIITDC_CFG_EAM_COUNT		= 1u << 14,	/* get only */
+};
+
+/* The bits siitdc_config_set() accepts. */
+#define SIITDC_CFG_SETTABLE	(SIITDC_CFG_EAM_COUNT - 1)
+
+/*
+ * Every configuration knob. A pool whose present bit is set but whose has_*
+ * is false is "not configured": config_get reports it so, and config_set
+ * removes it (the *_CLEAR flag on the wire).
+ *
+ * config_get: the pools are always marked present on a kernel that knows
+ * them (pool6: always; the pool6791 pools: when the kernel reports any of
+ * the settings added with them), since the kernel omits unset pools.
+ */
 struct siitdc_config {
+	uint32_t present;		/* SIITDC_CFG_* bits */
+
 	bool has_pool6;			/* false: no pool6 configured */
 	struct in6_addr pool6;
 	uint8_t pool6_len;
+
+	bool has_pool6791v4;		/* RFC 6791 pool for ICMPv6 errors */
+	struct in_addr pool6791v4;
+	uint8_t pool6791v4_len;		/* 0..32 */
+
+	bool has_pool6791v6;		/* RFC 6791 pool for ICMPv4 errors */
+	struct in6_addr pool6791v6;
+	uint8_t pool6791v6_len;		/* 0..128 */
+
+	uint32_t lowest_ipv6_mtu;	/* >= 1280 */
+	unsigned int n_plateaus;	/* 1..SIITDC_PLATEAUS_MAX */
+	uint16_t plateaus[SIITDC_PLATEAUS_MAX];		/* strictly descending, >= 68 */
+	bool zeroize_tc;
+	bool override_tos;
+	uint8_t tos;
+	uint8_t udp_zero_csum;		/* enum siitdc_udp_zero_csum */
+	uint8_t hairpin;		/* enum siitdc_hairpin */
+	bool random_6791;
+	bool icmp_errors;
+	uint32_t icmp_ratelimit;	/* errors per second, 0 = unlimited */
+	unsigned int n_denylist4;	/* 0..SIITDC_DENYLIST4_MAX */
+	struct siitdc_prefix4 denylist4[SIITDC_DENYLIST4_MAX];
+
 	bool has_eam_count;		/* false: kernel did not say */
 	uint32_t eam_count;
 };
@@ -116,7 +185,16 @@ int siitdc_eam_dump(struct siitdc *h, siitdc_eam_cb cb, void *arg);
 /* Removes every entry; returns how many were removed (or -errno). */
 long siitdc_eam_flush(struct siitdc *h);
 
+/* Reads every setting the kernel reports (see struct siitdc_config). */
 int siitdc_config_get(struct siitdc *h, struct siitdc_config *out);
+
+/*
+ * Changes the settings whose bit is set in c->present, all in one request:
+ * the kernel applies all of them or none. Lengths and counts are checked
+ * here (-EINVAL with a local message); the values' meaning is the kernel's
+ * to check.
+ */
+int siitdc_config_set(struct siitdc *h, const struct siitdc_config *c);
 
 /* Sets pool6 to pool6/len, or removes it when pool6 is NULL. */
 int siitdc_config_set_pool6(struct siitdc *h, const struct in6_addr *pool6,

@@ -215,6 +215,651 @@ int check_pool6(const char *text, const struct pfx *p, char *err,
 	return 0;
 }
 
+/* -------------------------------------------------------------------------
+ * Settings
+ */
+
+/*
+ * Parses a decimal number: digits only (no sign, no spaces), at least one.
+ * Returns 0, -1 for junk, -2 when it exceeds max.
+ */
+static int parse_num(const char *s, uint32_t max, uint32_t *out)
+{
+	uint64_t v = 0;
+	bool big = false;
+	size_t n;
+
+	for (n = 0; s[n]; n++) {
+		if (s[n] < '0' || s[n] > '9')
+			return -1;
+		if (!big) {
+			v = v * 10 + (uint64_t)(s[n] - '0');
+			if (v > max)
+				big = true;
+		}
+	}
+	if (n == 0)
+		return -1;
+	if (big)
+		return -2;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* A number in min..max, with the messages every numeric setting uses. */
+static int parse_range(const char *key, const char *s, uint32_t min,
+		       uint32_t max, uint32_t *out, char *err, size_t errlen)
+{
+	uint32_t v;
+	int r = parse_num(s, max, &v);
+
+	if (r == -1) {
+		snprintf(err, errlen, "%s: '%.*s': expected a number", key,
+			 QUOTE_MAX, s);
+		return -1;
+	}
+	if (r == -2) {
+		snprintf(err, errlen, "%s: %.*s: must be at most %" PRIu32,
+			 key, QUOTE_MAX, s, max);
+		return -1;
+	}
+	if (v < min) {
+		snprintf(err, errlen, "%s: %.*s: must be at least %" PRIu32,
+			 key, QUOTE_MAX, s, min);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Matches s against names[0..n); returns the index or -1 with a message. */
+static int parse_choice(const char *key, const char *s,
+			const char *const *names, int n, char *err,
+			size_t errlen)
+{
+	char want[128];
+	size_t used = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	want[0] = '\0';
+	for (i = 0; i < n && used < sizeof(want); i++)
+		used += (size_t)snprintf(want + used, sizeof(want) - used,
+					 "%s%s", i == 0 ? "" :
+					 i == n - 1 ? " or " : ", ", names[i]);
+	snprintf(err, errlen, "%s: '%.*s': expected %s", key, QUOTE_MAX, s,
+		 want);
+	return -1;
+}
+
+static const char *const onoff_names[] = { "on", "off" };
+static const char *const udp_names[] = {
+	[SIITDC_UDP_ZERO_CSUM_DROP] = "drop",
+	[SIITDC_UDP_ZERO_CSUM_COMPUTE] = "compute",
+};
+static const char *const hairpin_names[] = {
+	[SIITDC_HAIRPIN_OFF] = "off",
+	[SIITDC_HAIRPIN_SIMPLE] = "simple",
+	[SIITDC_HAIRPIN_INTRINSIC] = "intrinsic",
+};
+
+#define NAMES(a) (a), (int)(sizeof(a) / sizeof((a)[0]))
+
+static int set_bool(const char *key, const char *s, bool *out, char *err,
+		    size_t errlen)
+{
+	int i = parse_choice(key, s, NAMES(onoff_names), err, errlen);
+
+	if (i < 0)
+		return -1;
+	*out = i == 0;
+	return 0;
+}
+
+static int set_pool6(const char *key, const char *s, struct siitdc_config *c,
+		     char *err, size_t errlen)
+{
+	char e[PARSE_ERRLEN];
+	struct pfx p;
+
+	if (!strcmp(s, "none")) {
+		c->has_pool6 = false;
+		return 0;
+	}
+	if (parse_prefix(s, PFX_V6, &p, e, sizeof(e)) < 0 ||
+	    check_pool6(s, &p, e, sizeof(e)) < 0) {
+		snprintf(err, errlen, "%s: %s", key, e);
+		return -1;
+	}
+	c->has_pool6 = true;
+	c->pool6 = p.v6;
+	c->pool6_len = p.len;
+	return 0;
+}
+
+static int set_pool6791v4(const char *key, const char *s,
+			  struct siitdc_config *c, char *err, size_t errlen)
+{
+	char e[PARSE_ERRLEN];
+	struct pfx p;
+
+	if (!strcmp(s, "none")) {
+		c->has_pool6791v4 = false;
+		return 0;
+	}
+	if (parse_prefix(s, PFX_V4, &p, e, sizeof(e)) < 0) {
+		snprintf(err, errlen, "%s: %s", key, e);
+		return -1;
+	}
+	c->has_pool6791v4 = true;
+	c->pool6791v4 = p.v4;
+	c->pool6791v4_len = p.len;
+	return 0;
+}
+
+static int set_pool6791v6(const char *key, const char *s,
+			  struct siitdc_config *c, char *err, size_t errlen)
+{
+	char e[PARSE_ERRLEN];
+	struct pfx p;
+
+	if (!strcmp(s, "none")) {
+		c->has_pool6791v6 = false;
+		return 0;
+	}
+	if (parse_prefix(s, PFX_V6, &p, e, sizeof(e)) < 0) {
+		snprintf(err, errlen, "%s: %s", key, e);
+		return -1;
+	}
+	c->has_pool6791v6 = true;
+	c->pool6791v6 = p.v6;
+	c->pool6791v6_len = p.len;
+	return 0;
+}
+
+static int set_lowest_mtu(const char *key, const char *s,
+			  struct siitdc_config *c, char *err, size_t errlen)
+{
+	return parse_range(key, s, 1280, UINT32_MAX, &c->lowest_ipv6_mtu,
+			   err, errlen);
+}
+
+/*
+ * Splits list s at commas, calling fn on each element (NUL-terminated, in a
+ * copy). Empty elements are an error. Returns 0 or -1.
+ */
+static int for_each_item(const char *key, const char *s,
+			 int (*fn)(const char *key, const char *item,
+				   struct siitdc_config *c, char *err,
+				   size_t errlen),
+			 struct siitdc_config *c, char *err, size_t errlen)
+{
+	const char *p = s;
+
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+		char item[64];
+
+		if (n == 0) {
+			snprintf(err, errlen, "%s: '%.*s': empty item in list",
+				 key, QUOTE_MAX, s);
+			return -1;
+		}
+		if (n >= sizeof(item)) {
+			snprintf(err, errlen, "%s: '%.*s': item too long",
+				 key, QUOTE_MAX, p);
+			return -1;
+		}
+		memcpy(item, p, n);
+		item[n] = '\0';
+		if (fn(key, item, c, err, errlen) < 0)
+			return -1;
+		if (!comma)
+			return 0;
+		p = comma + 1;
+	}
+}
+
+static int add_plateau(const char *key, const char *item,
+		       struct siitdc_config *c, char *err, size_t errlen)
+{
+	uint32_t v;
+	int r;
+
+	if (c->n_plateaus >= SIITDC_PLATEAUS_MAX) {
+		snprintf(err, errlen, "%s: at most %u values", key,
+			 SIITDC_PLATEAUS_MAX);
+		return -1;
+	}
+	r = parse_num(item, 65535, &v);
+	if (r == -1) {
+		snprintf(err, errlen, "%s: '%s': expected a number", key, item);
+		return -1;
+	}
+	if (r == -2 || v < 68) {
+		snprintf(err, errlen, "%s: %s: each value must be 68..65535",
+			 key, item);
+		return -1;
+	}
+	if (c->n_plateaus && v >= c->plateaus[c->n_plateaus - 1]) {
+		snprintf(err, errlen, "%s: must be strictly descending", key);
+		return -1;
+	}
+	c->plateaus[c->n_plateaus++] = (uint16_t)v;
+	return 0;
+}
+
+static int set_plateaus(const char *key, const char *s,
+			struct siitdc_config *c, char *err, size_t errlen)
+{
+	c->n_plateaus = 0;
+	return for_each_item(key, s, add_plateau, c, err, errlen);
+}
+
+static int add_deny(const char *key, const char *item,
+		    struct siitdc_config *c, char *err, size_t errlen)
+{
+	char e[PARSE_ERRLEN], buf[PFX_STRLEN];
+	struct pfx p;
+	unsigned int i;
+
+	if (parse_prefix(item, PFX_V4, &p, e, sizeof(e)) < 0) {
+		snprintf(err, errlen, "%s: %s", key, e);
+		return -1;
+	}
+	if (c->n_denylist4 >= SIITDC_DENYLIST4_MAX) {
+		snprintf(err, errlen, "%s: at most %u prefixes", key,
+			 SIITDC_DENYLIST4_MAX);
+		return -1;
+	}
+	for (i = 0; i < c->n_denylist4; i++) {
+		if (c->denylist4[i].addr.s_addr == p.v4.s_addr &&
+		    c->denylist4[i].len == p.len) {
+			snprintf(err, errlen, "%s: %s: listed twice", key,
+				 format_prefix(&p, buf));
+			return -1;
+		}
+	}
+	c->denylist4[c->n_denylist4].addr = p.v4;
+	c->denylist4[c->n_denylist4].len = p.len;
+	c->n_denylist4++;
+	return 0;
+}
+
+static int set_denylist4(const char *key, const char *s,
+			 struct siitdc_config *c, char *err, size_t errlen)
+{
+	c->n_denylist4 = 0;
+	if (!strcmp(s, "none"))
+		return 0;
+	return for_each_item(key, s, add_deny, c, err, errlen);
+}
+
+static int set_zeroize_tc(const char *key, const char *s,
+			  struct siitdc_config *c, char *err, size_t errlen)
+{
+	return set_bool(key, s, &c->zeroize_tc, err, errlen);
+}
+
+static int set_override_tos(const char *key, const char *s,
+			    struct siitdc_config *c, char *err, size_t errlen)
+{
+	return set_bool(key, s, &c->override_tos, err, errlen);
+}
+
+static int set_tos(const char *key, const char *s, struct siitdc_config *c,
+		   char *err, size_t errlen)
+{
+	uint32_t v;
+
+	if (parse_range(key, s, 0, 255, &v, err, errlen) < 0)
+		return -1;
+	c->tos = (uint8_t)v;
+	return 0;
+}
+
+static int set_udp_zero_csum(const char *key, const char *s,
+			     struct siitdc_config *c, char *err, size_t errlen)
+{
+	int i = parse_choice(key, s, NAMES(udp_names), err, errlen);
+
+	if (i < 0)
+		return -1;
+	c->udp_zero_csum = (uint8_t)i;
+	return 0;
+}
+
+static int set_hairpin(const char *key, const char *s,
+		       struct siitdc_config *c, char *err, size_t errlen)
+{
+	int i = parse_choice(key, s, NAMES(hairpin_names), err, errlen);
+
+	if (i < 0)
+		return -1;
+	c->hairpin = (uint8_t)i;
+	return 0;
+}
+
+static int set_random_6791(const char *key, const char *s,
+			   struct siitdc_config *c, char *err, size_t errlen)
+{
+	return set_bool(key, s, &c->random_6791, err, errlen);
+}
+
+static int set_icmp_errors(const char *key, const char *s,
+			   struct siitdc_config *c, char *err, size_t errlen)
+{
+	return set_bool(key, s, &c->icmp_errors, err, errlen);
+}
+
+static int set_icmp_ratelimit(const char *key, const char *s,
+			      struct siitdc_config *c, char *err,
+			      size_t errlen)
+{
+	return parse_range(key, s, 0, UINT32_MAX, &c->icmp_ratelimit, err,
+			   errlen);
+}
+
+static const struct setting {
+	const char *key;
+	uint32_t bit;
+	const char *what;		/* "missing WHAT" */
+	const char *syntax;
+	int (*parse)(const char *key, const char *s, struct siitdc_config *c,
+		     char *err, size_t errlen);
+} settings[] = {
+	{ "pool6", SIITDC_CFG_POOL6, "prefix", "PREFIX | none", set_pool6 },
+	{ "pool6791v4", SIITDC_CFG_POOL6791V4, "prefix",
+	  "IPV4-PREFIX | none", set_pool6791v4 },
+	{ "pool6791v6", SIITDC_CFG_POOL6791V6, "prefix",
+	  "IPV6-PREFIX | none", set_pool6791v6 },
+	{ "lowest-ipv6-mtu", SIITDC_CFG_LOWEST_IPV6_MTU, "value", "N (>= 1280)",
+	  set_lowest_mtu },
+	{ "mtu-plateaus", SIITDC_CFG_MTU_PLATEAUS, "value",
+	  "N[,N...] (1 to 16, strictly descending, 68..65535)", set_plateaus },
+	{ "zeroize-tc", SIITDC_CFG_ZEROIZE_TC, "value", "on | off",
+	  set_zeroize_tc },
+	{ "override-tos", SIITDC_CFG_OVERRIDE_TOS, "value", "on | off",
+	  set_override_tos },
+	{ "tos", SIITDC_CFG_TOS, "value", "0..255", set_tos },
+	{ "udp-zero-csum", SIITDC_CFG_UDP_ZERO_CSUM, "value",
+	  "drop | compute", set_udp_zero_csum },
+	{ "hairpin", SIITDC_CFG_HAIRPIN, "value", "off | simple | intrinsic",
+	  set_hairpin },
+	{ "random-6791", SIITDC_CFG_RANDOM_6791, "value", "on | off",
+	  set_random_6791 },
+	{ "icmp-errors", SIITDC_CFG_ICMP_ERRORS, "value", "on | off",
+	  set_icmp_errors },
+	{ "icmp-ratelimit", SIITDC_CFG_ICMP_RATELIMIT, "value",
+	  "N (per second, 0 = unlimited)", set_icmp_ratelimit },
+	{ "denylist4", SIITDC_CFG_DENYLIST4, "value",
+	  "PREFIX[,PREFIX...] | none", set_denylist4 },
+};
+
+#define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))
+
+static const struct setting *find_setting(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < N_SETTINGS; i++)
+		if (!strcmp(key, settings[i].key))
+			return &settings[i];
+	return NULL;
+}
+
+uint32_t setting_bit(const char *key)
+{
+	const struct setting *s = find_setting(key);
+
+	return s ? s->bit : 0;
+}
+
+const char *setting_syntax(const char *key)
+{
+	const struct setting *s = find_setting(key);
+
+	return s ? s->syntax : NULL;
+}
+
+int parse_setting(const char *key, const char *val, struct siitdc_config *c,
+		  char *err, size_t errlen)
+{
+	const struct setting *s = find_setting(key);
+
+	if (!s) {
+		snprintf(err, errlen, "unknown setting '%.*s'", QUOTE_MAX, key);
+		return -1;
+	}
+	if (s->parse(s->key, val, c, err, errlen) < 0)
+		return -1;
+	c->present |= s->bit;
+	return 0;
+}
+
+int parse_settings(int argc, char *const *argv, struct siitdc_config *c,
+		   char *err, size_t errlen)
+{
+	int i;
+
+	for (i = 0; i < argc; i += 2) {
+		const struct setting *s = find_setting(argv[i]);
+
+		if (!s) {
+			snprintf(err, errlen, "unknown setting '%.*s'",
+				 QUOTE_MAX, argv[i]);
+			return -1;
+		}
+		if (i + 1 >= argc) {
+			snprintf(err, errlen,
+				 "%s: missing %s (usage: siitctl set %s %s)",
+				 s->key, s->what, s->key, s->syntax);
+			return -1;
+		}
+		if (c->present & s->bit) {
+			snprintf(err, errlen, "%s: given twice", s->key);
+			return -1;
+		}
+		if (parse_setting(argv[i], argv[i + 1], c, err, errlen) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* -------------------------------------------------------------------------
+ * Showing the configuration
+ */
+
+/* The name of enum value v, or NULL for values this build does not know. */
+static const char *choice_name(const char *const *names, int n, unsigned int v)
+{
+	return v < (unsigned int)n ? names[v] : NULL;
+}
+
+/*
+ * The settings in display order. Each formats its value into a text line
+ * and into JSON; keeping both here makes them agree.
+ */
+enum kind { K_POOL6, K_POOL4791, K_POOL6791, K_U32, K_PLATEAUS, K_BOOL,
+	    K_U8, K_UDP, K_HAIRPIN, K_DENY };
+
+static const struct show {
+	const char *key;
+	uint32_t bit;
+	enum kind kind;
+	size_t off;			/* K_U32, K_BOOL, K_U8 */
+} shows[] = {
+	{ "pool6", SIITDC_CFG_POOL6, K_POOL6, 0 },
+	{ "pool6791v4", SIITDC_CFG_POOL6791V4, K_POOL4791, 0 },
+	{ "pool6791v6", SIITDC_CFG_POOL6791V6, K_POOL6791, 0 },
+	{ "lowest-ipv6-mtu", SIITDC_CFG_LOWEST_IPV6_MTU, K_U32,
+	  offsetof(struct siitdc_config, lowest_ipv6_mtu) },
+	{ "mtu-plateaus", SIITDC_CFG_MTU_PLATEAUS, K_PLATEAUS, 0 },
+	{ "zeroize-tc", SIITDC_CFG_ZEROIZE_TC, K_BOOL,
+	  offsetof(struct siitdc_config, zeroize_tc) },
+	{ "override-tos", SIITDC_CFG_OVERRIDE_TOS, K_BOOL,
+	  offsetof(struct siitdc_config, override_tos) },
+	{ "tos", SIITDC_CFG_TOS, K_U8, offsetof(struct siitdc_config, tos) },
+	{ "udp-zero-csum", SIITDC_CFG_UDP_ZERO_CSUM, K_UDP, 0 },
+	{ "hairpin", SIITDC_CFG_HAIRPIN, K_HAIRPIN, 0 },
+	{ "random-6791", SIITDC_CFG_RANDOM_6791, K_BOOL,
+	  offsetof(struct siitdc_config, random_6791) },
+	{ "icmp-errors", SIITDC_CFG_ICMP_ERRORS, K_BOOL,
+	  offsetof(struct siitdc_config, icmp_errors) },
+	{ "icmp-ratelimit", SIITDC_CFG_ICMP_RATELIMIT, K_U32,
+	  offsetof(struct siitdc_config, icmp_ratelimit) },
+	{ "denylist4", SIITDC_CFG_DENYLIST4, K_DENY, 0 },
+};
+
+#define FIELD(c, off, type) (*(const type *)((const char *)(c) + (off)))
+
+/*
+ * Writes one setting: as text to f when j is NULL ("key value\n"), else as
+ * a JSON member of the object j is in.
+ */
+static void show_one(FILE *f, struct json *j, const struct siitdc_config *c,
+		     const struct show *s)
+{
+	char buf[PFX_STRLEN];
+	const char *name = NULL;
+	unsigned int i, v = 0;
+	bool has = false;
+
+	if (j)
+		json_key(j, s->key);
+	else
+		fprintf(f, "%s ", s->key);
+
+	switch (s->kind) {
+	case K_POOL6:
+	case K_POOL4791:
+	case K_POOL6791:
+		if (s->kind == K_POOL6) {
+			has = c->has_pool6;
+			if (has)
+				format_prefix6(&c->pool6, c->pool6_len, buf);
+		} else if (s->kind == K_POOL4791) {
+			has = c->has_pool6791v4;
+			if (has)
+				format_prefix4(&c->pool6791v4,
+					       c->pool6791v4_len, buf);
+		} else {
+			has = c->has_pool6791v6;
+			if (has)
+				format_prefix6(&c->pool6791v6,
+					       c->pool6791v6_len, buf);
+		}
+		if (j && has)
+			json_str(j, buf);
+		else if (j)
+			json_null(j);
+		else
+			fputs(has ? buf : "none", f);
+		break;
+	case K_U32:
+		if (j)
+			json_u64(j, FIELD(c, s->off, uint32_t));
+		else
+			fprintf(f, "%" PRIu32, FIELD(c, s->off, uint32_t));
+		break;
+	case K_U8:
+		if (j)
+			json_u64(j, FIELD(c, s->off, uint8_t));
+		else
+			fprintf(f, "%u", FIELD(c, s->off, uint8_t));
+		break;
+	case K_BOOL:
+		if (j)
+			json_bool(j, FIELD(c, s->off, bool));
+		else
+			fputs(FIELD(c, s->off, bool) ? "on" : "off", f);
+		break;
+	case K_UDP:
+	case K_HAIRPIN:
+		v = s->kind == K_UDP ? c->udp_zero_csum : c->hairpin;
+		name = s->kind == K_UDP ? choice_name(NAMES(udp_names), v) :
+			choice_name(NAMES(hairpin_names), v);
+		/* A value this build does not know: its number. */
+		if (j && name)
+			json_str(j, name);
+		else if (j)
+			json_u64(j, v);
+		else if (name)
+			fputs(name, f);
+		else
+			fprintf(f, "%u", v);
+		break;
+	case K_PLATEAUS:
+		if (j)
+			json_arr_begin(j);
+		for (i = 0; i < c->n_plateaus; i++) {
+			if (j)
+				json_u64(j, c->plateaus[i]);
+			else
+				fprintf(f, "%s%u", i ? "," : "",
+					c->plateaus[i]);
+		}
+		if (j)
+			json_arr_end(j);
+		else if (!c->n_plateaus)
+			fputs("none", f);
+		break;
+	case K_DENY:
+		if (j)
+			json_arr_begin(j);
+		for (i = 0; i < c->n_denylist4; i++) {
+			format_prefix4(&c->denylist4[i].addr,
+				       c->denylist4[i].len, buf);
+			if (j)
+				json_str(j, buf);
+			else
+				fprintf(f, "%s%s", i ? "," : "", buf);
+		}
+		if (j)
+			json_arr_end(j);
+		else if (!c->n_denylist4)
+			fputs("none", f);
+		break;
+	}
+	if (!j)
+		fputc('\n', f);
+}
+
+void config_print_text(FILE *f, const struct siitdc_config *c)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(shows) / sizeof(shows[0]); i++)
+		if (c->present & shows[i].bit)
+			show_one(f, NULL, c, &shows[i]);
+	if (c->has_eam_count)
+		fprintf(f, "eam_count %" PRIu32 "\n", c->eam_count);
+}
+
+void config_print_json(FILE *f, const struct siitdc_config *c)
+{
+	struct json j;
+	size_t i;
+
+	json_init(&j, f);
+	json_obj_begin(&j);
+	for (i = 0; i < sizeof(shows) / sizeof(shows[0]); i++)
+		if (c->present & shows[i].bit)
+			show_one(f, &j, c, &shows[i]);
+	if (c->has_eam_count) {
+		json_key(&j, "eam_count");
+		json_u64(&j, c->eam_count);
+	}
+	json_obj_end(&j);
+}
+
+/* -------------------------------------------------------------------------
+ * Counters
+ */
+
 static const char *const stat_names[__SIITDC_STAT_MAX] = {
 	[SIITDC_STAT_XLAT_4TO6]		= "xlat_4to6",
 	[SIITDC_STAT_XLAT_6TO4]		= "xlat_6to4",
@@ -234,6 +879,20 @@ static const char *const stat_names[__SIITDC_STAT_MAX] = {
 	[SIITDC_STAT_DROP_EXTHDR]	= "drop_exthdr",
 	[SIITDC_STAT_DROP_DST_ILLEGAL]	= "drop_dst_illegal",
 	[SIITDC_STAT_DROP_GSO]		= "drop_gso",
+	[SIITDC_STAT_XLAT_ICMP_ERR_4TO6] = "xlat_icmp_err_4to6",
+	[SIITDC_STAT_XLAT_ICMP_ERR_6TO4] = "xlat_icmp_err_6to4",
+	[SIITDC_STAT_DROP_ICMP_ERR_NESTED] = "drop_icmp_err_nested",
+	[SIITDC_STAT_DROP_ICMP_ERR_INNER] = "drop_icmp_err_inner",
+	[SIITDC_STAT_DROP_ICMP_FRAGMENT] = "drop_icmp_fragment",
+	[SIITDC_STAT_DROP_SOURCE_ROUTE]	= "drop_source_route",
+	[SIITDC_STAT_DROP_DENYLIST]	= "drop_denylist",
+	[SIITDC_STAT_DROP_WKP_NONGLOBAL] = "drop_wkp_nonglobal",
+	[SIITDC_STAT_DROP_HAIRPIN_LOOP]	= "drop_hairpin_loop",
+	[SIITDC_STAT_DROP_PTB]		= "drop_ptb",
+	[SIITDC_STAT_FRAGMENTED_4TO6]	= "fragmented_4to6",
+	[SIITDC_STAT_ICMP_ERR_SENT]	= "icmp_err_sent",
+	[SIITDC_STAT_ICMP_ERR_RATELIMITED] = "icmp_err_ratelimited",
+	[SIITDC_STAT_UDP_CSUM_COMPUTED]	= "udp_csum_computed",
 };
 
 const char *stat_name(unsigned int stat)
@@ -388,4 +1047,10 @@ void json_null(struct json *j)
 {
 	json_sep(j);
 	fputs("null", j->f);
+}
+
+void json_bool(struct json *j, bool v)
+{
+	json_sep(j);
+	fputs(v ? "true" : "false", j->f);
 }

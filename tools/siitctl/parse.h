@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <netinet/in.h>
 
+#include "libsiitdc.h"
+
 /* Long enough for any "address/len" this file formats, NUL included. */
 #define PFX_STRLEN (INET6_ADDRSTRLEN + 4)
 
@@ -65,6 +67,40 @@ int check_pool6(const char *text, const struct pfx *p, char *err,
 		size_t errlen);
 
 /*
+ * "siitctl set" settings. Each parser fills its field of c and sets its
+ * SIITDC_CFG_* bit in c->present; on failure it returns -1 and writes a
+ * one-line message starting with the key (e.g. "tos: 256: must be at most
+ * 255") to err[errlen].
+ */
+
+/* The SIITDC_CFG_* bit of setting key, or 0 when there is no such key. */
+uint32_t setting_bit(const char *key);
+
+/* What setting key takes, e.g. "on | off"; NULL for unknown keys. */
+const char *setting_syntax(const char *key);
+
+/* Parses one KEY VALUE pair into c. */
+int parse_setting(const char *key, const char *val, struct siitdc_config *c,
+		  char *err, size_t errlen);
+
+/*
+ * Parses argc words "KEY VALUE [KEY VALUE]..." into c (which the caller
+ * zeroes). Rejects unknown keys ("unknown setting 'foo'"), a key without a
+ * value and a key given twice. The message is not prefixed by "set: ".
+ */
+int parse_settings(int argc, char *const *argv, struct siitdc_config *c,
+		   char *err, size_t errlen);
+
+/*
+ * Prints the settings in c that are present, one "key value" line each, in
+ * the order of "siitctl set", then "eam_count N" (when present), last.
+ */
+void config_print_text(FILE *f, const struct siitdc_config *c);
+
+/* The same as one JSON object (no newline). */
+void config_print_json(FILE *f, const struct siitdc_config *c);
+
+/*
  * Name of counter number stat (enum siitdc_stat) in lowercase, e.g.
  * "xlat_4to6"; NULL for numbers this build does not know.
  */
@@ -101,5 +137,6 @@ void json_key(struct json *j, const char *key);
 void json_str(struct json *j, const char *s);
 void json_u64(struct json *j, uint64_t v);
 void json_null(struct json *j);
+void json_bool(struct json *j, bool v);
 
 #endif /* SIITCTL_PARSE_H */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * siitctl: configure the siitdc SIIT-DC Border Relay (EAM table, pool6) and
- * read its counters.
+ * siitctl: configure the siitdc SIIT-DC Border Relay (EAM table, pool6 and
+ * the other settings) and read its counters.
  *
  * Exit status: 0 success, 1 the kernel (or the system) refused or failed,
  * 2 usage or parse error. Every error is one line on stderr.
@@ -56,10 +56,27 @@ static void errmsg(const char *fmt, ...)
 "  get ADDRESS                        show the entry that translates ADDRESS\n" \
 "  show                               list the EAM table\n" \
 "  flush                              remove every EAM entry\n" \
-"  set pool6 PREFIX | none            set or remove the RFC 6052 prefix\n" \
-"  config                             show pool6 and the number of entries\n" \
+"  set KEY VALUE [KEY VALUE]...       change settings, all in one request\n" \
+"  config                             show every setting and the number of\n" \
+"                                     entries\n" \
 "  stats                              show the translation counters\n" \
 "  help                               show this help\n" \
+"\n" \
+"Settings (siitctl set KEY VALUE):\n" \
+"  pool6 PREFIX | none                RFC 6052 prefix (/32 /40 /48 /56 /64 /96)\n" \
+"  pool6791v4 IPV4-PREFIX | none      RFC 6791 sources for ICMPv6 errors\n" \
+"  pool6791v6 IPV6-PREFIX | none      RFC 6791 sources for ICMPv4 errors\n" \
+"  lowest-ipv6-mtu N                  N >= 1280 (default 1280)\n" \
+"  mtu-plateaus N[,N...]              1-16 values, descending, 68..65535\n" \
+"  zeroize-tc on | off                4->6 traffic class always 0\n" \
+"  override-tos on | off              6->4 TOS is the tos setting\n" \
+"  tos 0..255                         TOS used by override-tos\n" \
+"  udp-zero-csum drop | compute       IPv4 UDP without checksum\n" \
+"  hairpin off | simple | intrinsic   RFC 7757 hairpinning mode\n" \
+"  random-6791 on | off               random source from the pool6791 pools\n" \
+"  icmp-errors on | off               send ICMP errors\n" \
+"  icmp-ratelimit N                   errors per second, 0 = unlimited\n" \
+"  denylist4 PREFIX[,PREFIX...]|none IPv4 prefixes never translated\n" \
 "\n" \
 "Options:\n" \
 "  -j, --json     print JSON (show, get, config, stats, flush)\n" \
@@ -417,42 +434,29 @@ static int cmd_flush(int argc, char **argv)
 	return rc;
 }
 
+#define SET_USAGE "usage: siitctl set KEY VALUE [KEY VALUE]..., see 'siitctl help'"
+
 static int cmd_set(int argc, char **argv)
 {
 	char err[PARSE_ERRLEN];
+	struct siitdc_config c;
 	struct siitdc *h;
-	struct pfx p;
-	bool clear;
 	int rc;
 
 	if (argc < 1) {
-		errmsg("set: missing setting (usage: siitctl set pool6 PREFIX | none)");
+		errmsg("set: missing setting (" SET_USAGE ")");
 		return EXIT_USAGE;
 	}
-	if (strcmp(argv[0], "pool6")) {
-		errmsg("set: unknown setting '%.80s' (known: pool6)", argv[0]);
+	memset(&c, 0, sizeof(c));
+	if (parse_settings(argc, argv, &c, err, sizeof(err)) < 0) {
+		errmsg("set: %s", err);
 		return EXIT_USAGE;
-	}
-	if (argc < 2) {
-		errmsg("set: pool6: missing prefix (usage: siitctl set pool6 PREFIX | none)");
-		return EXIT_USAGE;
-	}
-	if (argc > 2)
-		return too_many("set", argv + 2);
-	clear = !strcmp(argv[1], "none");
-	if (!clear) {
-		if (parse_prefix(argv[1], PFX_V6, &p, err, sizeof(err)) < 0 ||
-		    check_pool6(argv[1], &p, err, sizeof(err)) < 0) {
-			errmsg("set: pool6: %s", err);
-			return EXIT_USAGE;
-		}
 	}
 
 	rc = open_handle(&h);
 	if (rc)
 		return rc;
-	rc = clear ? siitdc_config_set_pool6(h, NULL, 0) :
-		siitdc_config_set_pool6(h, &p.v6, p.len);
+	rc = siitdc_config_set(h, &c);
 	if (rc < 0)
 		rc = report(h, "set", NULL, rc);
 	else
@@ -464,7 +468,6 @@ static int cmd_set(int argc, char **argv)
 static int cmd_config(int argc, char **argv)
 {
 	struct siitdc_config c;
-	char buf[PFX_STRLEN];
 	struct siitdc *h;
 	int rc;
 
@@ -479,30 +482,13 @@ static int cmd_config(int argc, char **argv)
 		siitdc_close(h);
 		return rc;
 	}
-	if (c.has_pool6)
-		format_prefix6(&c.pool6, c.pool6_len, buf);
+	siitdc_close(h);
 	if (opt_json) {
-		struct json j;
-
-		json_init(&j, stdout);
-		json_obj_begin(&j);
-		json_key(&j, "pool6");
-		if (c.has_pool6)
-			json_str(&j, buf);
-		else
-			json_null(&j);
-		if (c.has_eam_count) {
-			json_key(&j, "eam_count");
-			json_u64(&j, c.eam_count);
-		}
-		json_obj_end(&j);
+		config_print_json(stdout, &c);
 		putchar('\n');
 	} else {
-		printf("pool6 %s\n", c.has_pool6 ? buf : "none");
-		if (c.has_eam_count)
-			printf("eam_count %" PRIu32 "\n", c.eam_count);
+		config_print_text(stdout, &c);
 	}
-	siitdc_close(h);
 	return finish_output(EXIT_OK);
 }
 

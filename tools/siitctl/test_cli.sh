@@ -61,7 +61,39 @@ expect del_junk 2 "siitctl: del: 2001:db8::zz: not a valid IPv6 address" -- del 
 expect get_prefix 2 "siitctl: get: 198.51.100.0/24: expected an address, not a prefix" -- get 198.51.100.0/24
 expect get_extra 2 "siitctl: get: unexpected argument '1.2.3.4'" -- get 198.51.100.7 1.2.3.4
 expect show_extra 2 "siitctl: show: unexpected argument 'all'" -- show all
-expect set_unknown 2 "siitctl: set: unknown setting 'pool4' (known: pool6)" -- set pool4 192.0.2.0/24
+expect set_unknown 2 "siitctl: set: unknown setting 'pool4'" -- set pool4 192.0.2.0/24
+expect set_unknown_later 2 "siitctl: set: unknown setting 'foo'" -- set tos 0 foo 1
+expect set_missing 2 "siitctl: set: missing setting (usage: siitctl set KEY VALUE [KEY VALUE]..., see 'siitctl help')" -- set
+expect set_missing_value 2 "siitctl: set: zeroize-tc: missing value (usage: siitctl set zeroize-tc on | off)" -- set lowest-ipv6-mtu 1400 zeroize-tc
+expect set_twice 2 "siitctl: set: tos: given twice" -- set tos 1 tos 2
+expect set_pool6791v4_v6 2 "siitctl: set: pool6791v4: 2001:db8::/64: not an IPv4 prefix" -- set pool6791v4 2001:db8::/64
+expect set_pool6791v4_bits 2 "siitctl: set: pool6791v4: 192.0.2.1/24: address has bits set beyond /24 (did you mean 192.0.2.0/24?)" -- set pool6791v4 192.0.2.1/24
+expect set_pool6791v6_v4 2 "siitctl: set: pool6791v6: 192.0.2.0/24: not an IPv6 prefix" -- set pool6791v6 192.0.2.0/24
+expect set_pool6791v6_missing 2 "siitctl: set: pool6791v6: missing prefix (usage: siitctl set pool6791v6 IPV6-PREFIX | none)" -- set pool6791v6
+expect set_mtu_low 2 "siitctl: set: lowest-ipv6-mtu: 1279: must be at least 1280" -- set lowest-ipv6-mtu 1279
+expect set_mtu_big 2 "siitctl: set: lowest-ipv6-mtu: 4294967296: must be at most 4294967295" -- set lowest-ipv6-mtu 4294967296
+expect set_mtu_junk 2 "siitctl: set: lowest-ipv6-mtu: '1500b': expected a number" -- set lowest-ipv6-mtu 1500b
+expect set_plateaus_order 2 "siitctl: set: mtu-plateaus: must be strictly descending" -- set mtu-plateaus 1492,1500
+expect set_plateaus_dup 2 "siitctl: set: mtu-plateaus: must be strictly descending" -- set mtu-plateaus 1500,1500
+expect set_plateaus_range 2 "siitctl: set: mtu-plateaus: 67: each value must be 68..65535" -- set mtu-plateaus 1500,67
+expect set_plateaus_range_hi 2 "siitctl: set: mtu-plateaus: 65536: each value must be 68..65535" -- set mtu-plateaus 65536
+expect set_plateaus_empty 2 "siitctl: set: mtu-plateaus: '1500,,68': empty item in list" -- set mtu-plateaus 1500,,68
+expect set_plateaus_many 2 "siitctl: set: mtu-plateaus: at most 16 values" -- set mtu-plateaus 1700,1600,1500,1400,1300,1200,1100,1000,900,800,700,600,500,400,300,200,100
+expect set_zeroize 2 "siitctl: set: zeroize-tc: 'yes': expected on or off" -- set zeroize-tc yes
+expect set_override_tos 2 "siitctl: set: override-tos: '1': expected on or off" -- set override-tos 1
+expect set_tos_big 2 "siitctl: set: tos: 256: must be at most 255" -- set tos 256
+expect set_tos_junk 2 "siitctl: set: tos: '0x10': expected a number" -- set tos 0x10
+expect set_udp 2 "siitctl: set: udp-zero-csum: 'fix': expected drop or compute" -- set udp-zero-csum fix
+expect set_hairpin 2 "siitctl: set: hairpin: 'x': expected off, simple or intrinsic" -- set hairpin x
+expect set_random 2 "siitctl: set: random-6791: 'no': expected on or off" -- set random-6791 no
+expect set_icmp_errors 2 "siitctl: set: icmp-errors: '': expected on or off" -- set icmp-errors ""
+expect set_ratelimit 2 "siitctl: set: icmp-ratelimit: '10/s': expected a number" -- set icmp-ratelimit 10/s
+expect set_deny_bits 2 "siitctl: set: denylist4: 10.0.0.1/8: address has bits set beyond /8 (did you mean 10.0.0.0/8?)" -- set denylist4 10.0.0.1/8
+expect set_deny_v6 2 "siitctl: set: denylist4: 2001:db8::/32: not an IPv4 prefix" -- set denylist4 10.0.0.0/8,2001:db8::/32
+expect set_deny_twice 2 "siitctl: set: denylist4: 10.0.0.0/8: listed twice" -- set denylist4 10.0.0.0/8,10.0.0.0/8
+expect set_deny_empty 2 "siitctl: set: denylist4: '10.0.0.0/8,': empty item in list" -- set denylist4 10.0.0.0/8,
+# A bad pair anywhere fails the whole command before the kernel is asked.
+expect set_bad_last 2 "siitctl: set: hairpin: 'on': expected off, simple or intrinsic" -- set lowest-ipv6-mtu 1400 zeroize-tc on hairpin on
 expect set_pool6_len 2 "siitctl: set: pool6: 64:ff9b::/95: pool6 prefix length must be 32, 40, 48, 56, 64 or 96" -- set pool6 64:ff9b::/95
 expect set_pool6_v4 2 "siitctl: set: pool6: 192.0.2.0/24: not an IPv6 prefix" -- set pool6 192.0.2.0/24
 expect set_pool6_missing 2 "siitctl: set: pool6: missing prefix (usage: siitctl set pool6 PREFIX | none)" -- set pool6
@@ -71,6 +103,8 @@ for h in help -h --help; do
 	expect "help_$h" 0 "" -- $h
 	grep -q '^Usage: siitctl' "$tmp/out" || bad "help_${h}_text" "no usage text"
 done
+grep -q '^  hairpin off | simple | intrinsic' "$tmp/out" ||
+	bad help_settings "help does not list the settings"
 expect version_V 0 "" -- -V
 grep -q '^siitctl ' "$tmp/out" || bad version_text "no version text"
 expect version_long 0 "" -- --version
@@ -86,6 +120,14 @@ if [ ! -d /sys/module/siitdc ]; then
 	expect nomod_config 1 "$msg" -- config
 	expect nomod_flush 1 "$msg" -- flush
 	expect nomod_set 1 "$msg" -- set pool6 none
+	expect nomod_set_many 1 "$msg" -- set lowest-ipv6-mtu 1400 zeroize-tc on
+	expect nomod_set_all 1 "$msg" -- set pool6 64:ff9b::/96 \
+		pool6791v4 192.0.2.0/24 pool6791v6 none lowest-ipv6-mtu 1280 \
+		mtu-plateaus 65535,32000,17914,8166,4352,2002,1492,1006,508,296,68 \
+		zeroize-tc off override-tos off tos 0 udp-zero-csum drop \
+		hairpin intrinsic random-6791 on icmp-errors on \
+		icmp-ratelimit 1000 denylist4 none
+	expect nomod_config_json 1 "$msg" -- config -j
 	[ -s "$tmp/out" ] && bad nomod_stdout "stdout not empty"
 else
 	echo "skip nomod_*: siitdc module is loaded"

@@ -263,6 +263,12 @@ static const struct { unsigned int v; const char *upper; } enum_names[] = {
 	STAT(DROP_PROTO), STAT(DROP_UDP_ZERO_CSUM), STAT(DROP_TOO_BIG),
 	STAT(DROP_NOMEM), STAT(DROP_NO_ROUTE), STAT(DROP_EXTHDR),
 	STAT(DROP_DST_ILLEGAL), STAT(DROP_GSO),
+	STAT(XLAT_ICMP_ERR_4TO6), STAT(XLAT_ICMP_ERR_6TO4),
+	STAT(DROP_ICMP_ERR_NESTED), STAT(DROP_ICMP_ERR_INNER),
+	STAT(DROP_ICMP_FRAGMENT), STAT(DROP_SOURCE_ROUTE), STAT(DROP_DENYLIST),
+	STAT(DROP_WKP_NONGLOBAL), STAT(DROP_HAIRPIN_LOOP), STAT(DROP_PTB),
+	STAT(FRAGMENTED_4TO6), STAT(ICMP_ERR_SENT), STAT(ICMP_ERR_RATELIMITED),
+	STAT(UDP_CSUM_COMPUTED),
 };
 
 static bool t_stat_names_derived(void)
@@ -320,6 +326,494 @@ static bool t_stat_unknown(void)
 	}
 	EXPECT_STR(stat_label(4242, buf, sizeof(buf)), "stat_4242");
 	EXPECT_STR(stat_label(SIITDC_STAT_PASS_6, buf, sizeof(buf)), "pass_6");
+	return true;
+}
+
+/* ---------------------------------------------------------------------- */
+
+/* Parses "KEY VALUE..." (split at spaces) into *c; "" or the error. */
+static const char *set_args(const char *line, struct siitdc_config *c)
+{
+	static char err[PARSE_ERRLEN];
+	char buf[1024], *argv[64], *tok, *save = NULL;
+	int argc = 0;
+
+	snprintf(buf, sizeof(buf), "%s", line);
+	for (tok = strtok_r(buf, " ", &save); tok && argc < 64;
+	     tok = strtok_r(NULL, " ", &save))
+		argv[argc++] = strcmp(tok, "''") ? tok : (char *)"";
+	memset(c, 0, sizeof(*c));
+	err[0] = '\0';
+	if (parse_settings(argc, argv, c, err, sizeof(err)) < 0 && !err[0])
+		return "(no message)";
+	return err;
+}
+
+/* The error for "KEY VALUE", or "" when it parses. */
+static const char *set_err(const char *line)
+{
+	struct siitdc_config c;
+
+	return set_args(line, &c);
+}
+
+static bool t_set_keys(void)
+{
+	EXPECT_STR(set_err("foo 1"), "unknown setting 'foo'");
+	EXPECT_STR(set_err("pool4 192.0.2.0/24"), "unknown setting 'pool4'");
+	EXPECT_STR(set_err("POOL6 none"), "unknown setting 'POOL6'");
+	EXPECT_STR(set_err("pool6"),
+		   "pool6: missing prefix (usage: siitctl set pool6 PREFIX | none)");
+	EXPECT_STR(set_err("tos 1 icmp-errors"),
+		   "icmp-errors: missing value (usage: siitctl set icmp-errors on | off)");
+	EXPECT_STR(set_err("tos 1 tos 2"), "tos: given twice");
+	EXPECT_STR(set_err("tos 1 foo"), "unknown setting 'foo'");
+	EXPECT(setting_bit("hairpin") == SIITDC_CFG_HAIRPIN);
+	EXPECT(setting_bit("eam_count") == 0);
+	EXPECT(setting_bit("eam-count") == 0);
+	EXPECT_STR(setting_syntax("udp-zero-csum"), "drop | compute");
+	EXPECT(setting_syntax("nope") == NULL);
+	return true;
+}
+
+static bool t_set_pools(void)
+{
+	struct siitdc_config c;
+	char buf[PFX_STRLEN];
+
+	EXPECT_STR(set_args("pool6 64:ff9b::/96 pool6791v4 192.0.2.0/24 "
+			    "pool6791v6 2001:db8:ffff::/120", &c), "");
+	EXPECT(c.present == (SIITDC_CFG_POOL6 | SIITDC_CFG_POOL6791V4 |
+			     SIITDC_CFG_POOL6791V6));
+	EXPECT(c.has_pool6 && c.has_pool6791v4 && c.has_pool6791v6);
+	EXPECT_STR(format_prefix6(&c.pool6, c.pool6_len, buf), "64:ff9b::/96");
+	EXPECT_STR(format_prefix4(&c.pool6791v4, c.pool6791v4_len, buf),
+		   "192.0.2.0/24");
+	EXPECT_STR(format_prefix6(&c.pool6791v6, c.pool6791v6_len, buf),
+		   "2001:db8:ffff::/120");
+
+	/* A bare address is a pool of one. */
+	EXPECT_STR(set_args("pool6791v4 192.0.2.1", &c), "");
+	EXPECT(c.has_pool6791v4 && c.pool6791v4_len == 32);
+
+	EXPECT_STR(set_args("pool6 none pool6791v4 none pool6791v6 none", &c),
+		   "");
+	EXPECT(c.present == (SIITDC_CFG_POOL6 | SIITDC_CFG_POOL6791V4 |
+			     SIITDC_CFG_POOL6791V6));
+	EXPECT(!c.has_pool6 && !c.has_pool6791v4 && !c.has_pool6791v6);
+
+	EXPECT_STR(set_err("pool6 64:ff9b::/95"),
+		   "pool6: 64:ff9b::/95: pool6 prefix length must be 32, 40, 48, 56, 64 or 96");
+	EXPECT_STR(set_err("pool6 192.0.2.0/24"),
+		   "pool6: 192.0.2.0/24: not an IPv6 prefix");
+	EXPECT_STR(set_err("pool6791v4 2001:db8::/64"),
+		   "pool6791v4: 2001:db8::/64: not an IPv4 prefix");
+	EXPECT_STR(set_err("pool6791v4 192.0.2.1/24"),
+		   "pool6791v4: 192.0.2.1/24: address has bits set beyond /24 (did you mean 192.0.2.0/24?)");
+	EXPECT_STR(set_err("pool6791v4 192.0.2.0/33"),
+		   "pool6791v4: 192.0.2.0/33: prefix length must be 0..32");
+	EXPECT_STR(set_err("pool6791v6 192.0.2.0/24"),
+		   "pool6791v6: 192.0.2.0/24: not an IPv6 prefix");
+	EXPECT_STR(set_err("pool6791v6 2001:db8::/129"),
+		   "pool6791v6: 2001:db8::/129: prefix length must be 0..128");
+	EXPECT_STR(set_err("pool6791v6 None"),
+		   "pool6791v6: None: not an IPv6 prefix");
+	return true;
+}
+
+static bool t_set_numbers(void)
+{
+	struct siitdc_config c;
+
+	EXPECT_STR(set_args("lowest-ipv6-mtu 1280 tos 0 icmp-ratelimit 0", &c),
+		   "");
+	EXPECT(c.lowest_ipv6_mtu == 1280 && c.tos == 0 &&
+	       c.icmp_ratelimit == 0);
+	EXPECT(c.present == (SIITDC_CFG_LOWEST_IPV6_MTU | SIITDC_CFG_TOS |
+			     SIITDC_CFG_ICMP_RATELIMIT));
+	EXPECT_STR(set_args("lowest-ipv6-mtu 4294967295 tos 255 "
+			    "icmp-ratelimit 4294967295", &c), "");
+	EXPECT(c.lowest_ipv6_mtu == UINT32_MAX && c.tos == 255 &&
+	       c.icmp_ratelimit == UINT32_MAX);
+	EXPECT_STR(set_args("tos 0040", &c), "");
+	EXPECT(c.tos == 40);
+
+	EXPECT_STR(set_err("lowest-ipv6-mtu 1279"),
+		   "lowest-ipv6-mtu: 1279: must be at least 1280");
+	EXPECT_STR(set_err("lowest-ipv6-mtu 0"),
+		   "lowest-ipv6-mtu: 0: must be at least 1280");
+	EXPECT_STR(set_err("lowest-ipv6-mtu 4294967296"),
+		   "lowest-ipv6-mtu: 4294967296: must be at most 4294967295");
+	EXPECT_STR(set_err("lowest-ipv6-mtu 99999999999999999999999"),
+		   "lowest-ipv6-mtu: 99999999999999999999999: must be at most 4294967295");
+	EXPECT_STR(set_err("lowest-ipv6-mtu 1500x"),
+		   "lowest-ipv6-mtu: '1500x': expected a number");
+	EXPECT_STR(set_err("lowest-ipv6-mtu +1500"),
+		   "lowest-ipv6-mtu: '+1500': expected a number");
+	EXPECT_STR(set_err("lowest-ipv6-mtu 0x500"),
+		   "lowest-ipv6-mtu: '0x500': expected a number");
+	EXPECT_STR(set_err("tos 256"), "tos: 256: must be at most 255");
+	EXPECT_STR(set_err("tos -1"), "tos: '-1': expected a number");
+	EXPECT_STR(set_err("tos ''"), "tos: '': expected a number");
+	EXPECT_STR(set_err("icmp-ratelimit 1e3"),
+		   "icmp-ratelimit: '1e3': expected a number");
+	EXPECT_STR(set_err("icmp-ratelimit 4294967296"),
+		   "icmp-ratelimit: 4294967296: must be at most 4294967295");
+	return true;
+}
+
+static bool t_set_plateaus(void)
+{
+	struct siitdc_config c;
+	char sixteen[256] = "", seventeen[256];
+	int i;
+
+	EXPECT_STR(set_args("mtu-plateaus 65535,32000,17914,8166,4352,2002,"
+			    "1492,1006,508,296,68", &c), "");
+	EXPECT(c.present == SIITDC_CFG_MTU_PLATEAUS);
+	EXPECT(c.n_plateaus == 11);
+	EXPECT(c.plateaus[0] == 65535 && c.plateaus[6] == 1492 &&
+	       c.plateaus[10] == 68);
+	EXPECT_STR(set_args("mtu-plateaus 1500", &c), "");
+	EXPECT(c.n_plateaus == 1 && c.plateaus[0] == 1500);
+
+	for (i = 0; i < 16; i++)
+		snprintf(sixteen + strlen(sixteen),
+			 sizeof(sixteen) - strlen(sixteen), "%s%d",
+			 i ? "," : "", 9000 - i * 100);
+	snprintf(seventeen, sizeof(seventeen), "mtu-plateaus %s,100", sixteen);
+	{
+		char line[300];
+
+		snprintf(line, sizeof(line), "mtu-plateaus %s", sixteen);
+		EXPECT_STR(set_args(line, &c), "");
+		EXPECT(c.n_plateaus == 16 && c.plateaus[15] == 7500);
+	}
+	EXPECT_STR(set_err(seventeen), "mtu-plateaus: at most 16 values");
+
+	EXPECT_STR(set_err("mtu-plateaus 1500,1500"),
+		   "mtu-plateaus: must be strictly descending");
+	EXPECT_STR(set_err("mtu-plateaus 1492,1500"),
+		   "mtu-plateaus: must be strictly descending");
+	EXPECT_STR(set_err("mtu-plateaus 1500,67"),
+		   "mtu-plateaus: 67: each value must be 68..65535");
+	EXPECT_STR(set_err("mtu-plateaus 65536,1500"),
+		   "mtu-plateaus: 65536: each value must be 68..65535");
+	EXPECT_STR(set_err("mtu-plateaus 0"),
+		   "mtu-plateaus: 0: each value must be 68..65535");
+	EXPECT_STR(set_err("mtu-plateaus 1500,,68"),
+		   "mtu-plateaus: '1500,,68': empty item in list");
+	EXPECT_STR(set_err("mtu-plateaus 1500,"),
+		   "mtu-plateaus: '1500,': empty item in list");
+	EXPECT_STR(set_err("mtu-plateaus ,1500"),
+		   "mtu-plateaus: ',1500': empty item in list");
+	EXPECT_STR(set_err("mtu-plateaus ''"),
+		   "mtu-plateaus: '': empty item in list");
+	EXPECT_STR(set_err("mtu-plateaus none"),
+		   "mtu-plateaus: 'none': expected a number");
+	EXPECT_STR(set_err("mtu-plateaus 1500;68"),
+		   "mtu-plateaus: '1500;68': expected a number");
+	return true;
+}
+
+static bool t_set_choices(void)
+{
+	struct siitdc_config c;
+
+	EXPECT_STR(set_args("zeroize-tc on override-tos on random-6791 off "
+			    "icmp-errors off", &c), "");
+	EXPECT(c.zeroize_tc && c.override_tos && !c.random_6791 &&
+	       !c.icmp_errors);
+	EXPECT(c.present == (SIITDC_CFG_ZEROIZE_TC | SIITDC_CFG_OVERRIDE_TOS |
+			     SIITDC_CFG_RANDOM_6791 | SIITDC_CFG_ICMP_ERRORS));
+	EXPECT_STR(set_args("zeroize-tc off random-6791 on", &c), "");
+	EXPECT(!c.zeroize_tc && c.random_6791);
+
+	EXPECT_STR(set_args("udp-zero-csum compute hairpin simple", &c), "");
+	EXPECT(c.udp_zero_csum == SIITDC_UDP_ZERO_CSUM_COMPUTE &&
+	       c.hairpin == SIITDC_HAIRPIN_SIMPLE);
+	EXPECT_STR(set_args("udp-zero-csum drop hairpin intrinsic", &c), "");
+	EXPECT(c.udp_zero_csum == SIITDC_UDP_ZERO_CSUM_DROP &&
+	       c.hairpin == SIITDC_HAIRPIN_INTRINSIC);
+	EXPECT_STR(set_args("hairpin off", &c), "");
+	EXPECT(c.hairpin == SIITDC_HAIRPIN_OFF &&
+	       c.present == SIITDC_CFG_HAIRPIN);
+
+	EXPECT_STR(set_err("hairpin x"),
+		   "hairpin: 'x': expected off, simple or intrinsic");
+	EXPECT_STR(set_err("hairpin Simple"),
+		   "hairpin: 'Simple': expected off, simple or intrinsic");
+	EXPECT_STR(set_err("udp-zero-csum 0"),
+		   "udp-zero-csum: '0': expected drop or compute");
+	EXPECT_STR(set_err("zeroize-tc yes"),
+		   "zeroize-tc: 'yes': expected on or off");
+	EXPECT_STR(set_err("override-tos 1"),
+		   "override-tos: '1': expected on or off");
+	EXPECT_STR(set_err("random-6791 ''"),
+		   "random-6791: '': expected on or off");
+	EXPECT_STR(set_err("icmp-errors true"),
+		   "icmp-errors: 'true': expected on or off");
+	return true;
+}
+
+static bool t_set_denylist(void)
+{
+	struct siitdc_config c;
+	char buf[PFX_STRLEN], line[2048];
+	int i;
+
+	EXPECT_STR(set_args("denylist4 10.0.0.0/8,192.168.0.0/16,192.0.2.1",
+			    &c), "");
+	EXPECT(c.present == SIITDC_CFG_DENYLIST4 && c.n_denylist4 == 3);
+	EXPECT_STR(format_prefix4(&c.denylist4[0].addr, c.denylist4[0].len, buf),
+		   "10.0.0.0/8");
+	EXPECT_STR(format_prefix4(&c.denylist4[1].addr, c.denylist4[1].len, buf),
+		   "192.168.0.0/16");
+	EXPECT_STR(format_prefix4(&c.denylist4[2].addr, c.denylist4[2].len, buf),
+		   "192.0.2.1/32");
+	EXPECT_STR(set_args("denylist4 none", &c), "");
+	EXPECT(c.present == SIITDC_CFG_DENYLIST4 && c.n_denylist4 == 0);
+	/* Overlapping but different prefixes are the kernel's business. */
+	EXPECT_STR(set_args("denylist4 10.0.0.0/8,10.1.0.0/16", &c), "");
+
+	strcpy(line, "denylist4 ");
+	for (i = 0; i < SIITDC_DENYLIST4_MAX; i++)
+		snprintf(line + strlen(line), sizeof(line) - strlen(line),
+			 "%s10.%d.0.0/16", i ? "," : "", i);
+	EXPECT_STR(set_args(line, &c), "");
+	EXPECT(c.n_denylist4 == SIITDC_DENYLIST4_MAX);
+	strcat(line, ",11.0.0.0/8");
+	EXPECT_STR(set_err(line), "denylist4: at most 64 prefixes");
+
+	EXPECT_STR(set_err("denylist4 10.0.0.1/8"),
+		   "denylist4: 10.0.0.1/8: address has bits set beyond /8 (did you mean 10.0.0.0/8?)");
+	EXPECT_STR(set_err("denylist4 10.0.0.0/8,10.0.0.0/8"),
+		   "denylist4: 10.0.0.0/8: listed twice");
+	EXPECT_STR(set_err("denylist4 192.0.2.1,192.0.2.1/32"),
+		   "denylist4: 192.0.2.1/32: listed twice");
+	EXPECT_STR(set_err("denylist4 2001:db8::/32"),
+		   "denylist4: 2001:db8::/32: not an IPv4 prefix");
+	EXPECT_STR(set_err("denylist4 10.0.0.0/8,"),
+		   "denylist4: '10.0.0.0/8,': empty item in list");
+	EXPECT_STR(set_err("denylist4 ''"), "denylist4: '': empty item in list");
+	EXPECT_STR(set_err("denylist4 none,10.0.0.0/8"),
+		   "denylist4: none: not a valid IPv4 address");
+	EXPECT_STR(set_err("denylist4 10.0.0.0/33"),
+		   "denylist4: 10.0.0.0/33: prefix length must be 0..32");
+	return true;
+}
+
+static bool t_set_atomic_many(void)
+{
+	struct siitdc_config c;
+
+	EXPECT_STR(set_args("lowest-ipv6-mtu 1400 zeroize-tc on", &c), "");
+	EXPECT(c.present == (SIITDC_CFG_LOWEST_IPV6_MTU | SIITDC_CFG_ZEROIZE_TC));
+	EXPECT(c.lowest_ipv6_mtu == 1400 && c.zeroize_tc);
+	/* One bad pair fails the whole command. */
+	EXPECT_STR(set_err("lowest-ipv6-mtu 1400 zeroize-tc maybe"),
+		   "zeroize-tc: 'maybe': expected on or off");
+	/* Every key at once. */
+	EXPECT_STR(set_args("pool6 64:ff9b::/96 pool6791v4 192.0.2.0/24 "
+			    "pool6791v6 2001:db8::/64 lowest-ipv6-mtu 1500 "
+			    "mtu-plateaus 1500,68 zeroize-tc on override-tos on "
+			    "tos 8 udp-zero-csum compute hairpin off "
+			    "random-6791 off icmp-errors on icmp-ratelimit 10 "
+			    "denylist4 10.0.0.0/8", &c), "");
+	EXPECT(c.present == SIITDC_CFG_SETTABLE);
+	return true;
+}
+
+/* Runs config_print_text or _json on c into a static buffer. */
+static const char *show_cfg(const struct siitdc_config *c, bool json)
+{
+	static char out[4096];
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return "(open_memstream failed)";
+	if (json)
+		config_print_json(f, c);
+	else
+		config_print_text(f, c);
+	fclose(f);
+	snprintf(out, sizeof(out), "%s", buf);
+	free(buf);
+	return out;
+}
+
+/* What the kernel reports by default, with pool6 and one denied prefix. */
+static void default_config(struct siitdc_config *c)
+{
+	static const uint16_t pl[] = { 65535, 32000, 17914, 8166, 4352, 2002,
+				       1492, 1006, 508, 296, 68 };
+
+	memset(c, 0, sizeof(*c));
+	c->present = SIITDC_CFG_SETTABLE | SIITDC_CFG_EAM_COUNT;
+	c->has_pool6 = true;
+	inet_pton(AF_INET6, "64:ff9b::", &c->pool6);
+	c->pool6_len = 96;
+	c->lowest_ipv6_mtu = 1280;
+	c->n_plateaus = sizeof(pl) / sizeof(pl[0]);
+	memcpy(c->plateaus, pl, sizeof(pl));
+	c->udp_zero_csum = SIITDC_UDP_ZERO_CSUM_DROP;
+	c->hairpin = SIITDC_HAIRPIN_INTRINSIC;
+	c->random_6791 = true;
+	c->icmp_errors = true;
+	c->icmp_ratelimit = 1000;
+	c->has_eam_count = true;
+	c->eam_count = 3;
+}
+
+static bool t_config_text(void)
+{
+	struct siitdc_config c;
+
+	default_config(&c);
+	EXPECT_STR(show_cfg(&c, false),
+		   "pool6 64:ff9b::/96\n"
+		   "pool6791v4 none\n"
+		   "pool6791v6 none\n"
+		   "lowest-ipv6-mtu 1280\n"
+		   "mtu-plateaus 65535,32000,17914,8166,4352,2002,1492,1006,508,296,68\n"
+		   "zeroize-tc off\n"
+		   "override-tos off\n"
+		   "tos 0\n"
+		   "udp-zero-csum drop\n"
+		   "hairpin intrinsic\n"
+		   "random-6791 on\n"
+		   "icmp-errors on\n"
+		   "icmp-ratelimit 1000\n"
+		   "denylist4 none\n"
+		   "eam_count 3\n");
+
+	c.has_pool6791v4 = true;
+	inet_pton(AF_INET, "192.0.2.0", &c.pool6791v4);
+	c.pool6791v4_len = 24;
+	c.has_pool6791v6 = true;
+	inet_pton(AF_INET6, "2001:db8::", &c.pool6791v6);
+	c.pool6791v6_len = 64;
+	c.n_plateaus = 1;
+	c.plateaus[0] = 1500;
+	c.zeroize_tc = c.override_tos = true;
+	c.tos = 184;
+	c.udp_zero_csum = SIITDC_UDP_ZERO_CSUM_COMPUTE;
+	c.hairpin = 7;		/* unknown to this build: its number */
+	c.random_6791 = c.icmp_errors = false;
+	c.icmp_ratelimit = 0;
+	c.n_denylist4 = 2;
+	inet_pton(AF_INET, "10.0.0.0", &c.denylist4[0].addr);
+	c.denylist4[0].len = 8;
+	inet_pton(AF_INET, "192.0.2.1", &c.denylist4[1].addr);
+	c.denylist4[1].len = 32;
+	EXPECT_STR(show_cfg(&c, false),
+		   "pool6 64:ff9b::/96\n"
+		   "pool6791v4 192.0.2.0/24\n"
+		   "pool6791v6 2001:db8::/64\n"
+		   "lowest-ipv6-mtu 1280\n"
+		   "mtu-plateaus 1500\n"
+		   "zeroize-tc on\n"
+		   "override-tos on\n"
+		   "tos 184\n"
+		   "udp-zero-csum compute\n"
+		   "hairpin 7\n"
+		   "random-6791 off\n"
+		   "icmp-errors off\n"
+		   "icmp-ratelimit 0\n"
+		   "denylist4 10.0.0.0/8,192.0.2.1/32\n"
+		   "eam_count 3\n");
+	return true;
+}
+
+static bool t_config_text_old_kernel(void)
+{
+	struct siitdc_config c;
+
+	/* A kernel that reports only pool6 and the count: as before. */
+	memset(&c, 0, sizeof(c));
+	c.present = SIITDC_CFG_POOL6 | SIITDC_CFG_EAM_COUNT;
+	c.has_eam_count = true;
+	c.eam_count = 1;
+	EXPECT_STR(show_cfg(&c, false), "pool6 none\neam_count 1\n");
+	EXPECT_STR(show_cfg(&c, true), "{\"pool6\":null,\"eam_count\":1}");
+	return true;
+}
+
+static bool t_config_json(void)
+{
+	struct siitdc_config c;
+
+	default_config(&c);
+	EXPECT_STR(show_cfg(&c, true),
+		   "{\"pool6\":\"64:ff9b::/96\",\"pool6791v4\":null,"
+		   "\"pool6791v6\":null,\"lowest-ipv6-mtu\":1280,"
+		   "\"mtu-plateaus\":[65535,32000,17914,8166,4352,2002,1492,"
+		   "1006,508,296,68],\"zeroize-tc\":false,"
+		   "\"override-tos\":false,\"tos\":0,"
+		   "\"udp-zero-csum\":\"drop\",\"hairpin\":\"intrinsic\","
+		   "\"random-6791\":true,\"icmp-errors\":true,"
+		   "\"icmp-ratelimit\":1000,\"denylist4\":[],"
+		   "\"eam_count\":3}");
+
+	c.has_pool6 = false;
+	c.has_pool6791v4 = true;
+	inet_pton(AF_INET, "192.0.2.0", &c.pool6791v4);
+	c.pool6791v4_len = 24;
+	c.zeroize_tc = true;
+	c.udp_zero_csum = 9;
+	c.hairpin = SIITDC_HAIRPIN_SIMPLE;
+	c.n_denylist4 = 2;
+	inet_pton(AF_INET, "10.0.0.0", &c.denylist4[0].addr);
+	c.denylist4[0].len = 8;
+	inet_pton(AF_INET, "192.0.2.1", &c.denylist4[1].addr);
+	c.denylist4[1].len = 32;
+	c.n_plateaus = 0;
+	c.has_eam_count = false;
+	EXPECT_STR(show_cfg(&c, true),
+		   "{\"pool6\":null,\"pool6791v4\":\"192.0.2.0/24\","
+		   "\"pool6791v6\":null,\"lowest-ipv6-mtu\":1280,"
+		   "\"mtu-plateaus\":[],\"zeroize-tc\":true,"
+		   "\"override-tos\":false,\"tos\":0,"
+		   "\"udp-zero-csum\":9,\"hairpin\":\"simple\","
+		   "\"random-6791\":true,\"icmp-errors\":true,"
+		   "\"icmp-ratelimit\":1000,"
+		   "\"denylist4\":[\"10.0.0.0/8\",\"192.0.2.1/32\"]}");
+	return true;
+}
+
+/* What "set" parses, "config" prints back the same way. */
+static bool t_config_roundtrip(void)
+{
+	static const char *const lines[] = {
+		"pool6 2001:db8:46::/96",
+		"pool6791v4 192.0.2.0/24",
+		"pool6791v6 2001:db8:ffff::/120",
+		"lowest-ipv6-mtu 1400",
+		"mtu-plateaus 9000,1500,1280,68",
+		"zeroize-tc on",
+		"override-tos on",
+		"tos 40",
+		"udp-zero-csum compute",
+		"hairpin simple",
+		"random-6791 off",
+		"icmp-errors off",
+		"icmp-ratelimit 5",
+		"denylist4 10.0.0.0/8,198.18.0.0/15",
+	};
+	char want[2048] = "", all[2048] = "";
+	struct siitdc_config c;
+	size_t i;
+
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		snprintf(want + strlen(want), sizeof(want) - strlen(want),
+			 "%s\n", lines[i]);
+		snprintf(all + strlen(all), sizeof(all) - strlen(all),
+			 "%s%s", i ? " " : "", lines[i]);
+	}
+	EXPECT_STR(set_args(all, &c), "");
+	EXPECT_STR(show_cfg(&c, false), want);
 	return true;
 }
 
@@ -424,6 +918,10 @@ static void doc_config(struct json *j)
 	json_null(j);
 	json_key(j, "eam_count");
 	json_u64(j, 0);
+	json_key(j, "t");
+	json_bool(j, true);
+	json_key(j, "f");
+	json_bool(j, false);
 	json_key(j, "big");
 	json_u64(j, UINT64_MAX);
 	json_key(j, "nested");
@@ -444,7 +942,7 @@ static bool t_json_writer(void)
 		   "[{\"ipv4\":\"198.51.100.7/32\",\"ipv6\":\"2001:db8:6::7/128\"},"
 		   "{\"ipv4\":\"192.0.2.0/24\",\"ipv6\":\"2001:db8:1::/120\"}]");
 	EXPECT_STR(jdoc(doc_config),
-		   "{\"pool6\":null,\"eam_count\":0,"
+		   "{\"pool6\":null,\"eam_count\":0,\"t\":true,\"f\":false,"
 		   "\"big\":18446744073709551615,"
 		   "\"nested\":{\"k\\\"ey\":[1,2]}}");
 	return true;
@@ -465,6 +963,17 @@ int main(void)
 	run("long_input", t_long_input);
 	run("prefix_is_clean", t_prefix_is_clean);
 	run("pool6", t_pool6);
+	run("set_keys", t_set_keys);
+	run("set_pools", t_set_pools);
+	run("set_numbers", t_set_numbers);
+	run("set_plateaus", t_set_plateaus);
+	run("set_choices", t_set_choices);
+	run("set_denylist", t_set_denylist);
+	run("set_atomic_many", t_set_atomic_many);
+	run("config_text", t_config_text);
+	run("config_text_old_kernel", t_config_text_old_kernel);
+	run("config_json", t_config_json);
+	run("config_roundtrip", t_config_roundtrip);
 	run("stat_names_derived", t_stat_names_derived);
 	run("stat_names_complete", t_stat_names_complete);
 	run("stat_unknown", t_stat_unknown);

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ICMP errors: the slow path. An error carries the packet that caused it,
+ * which must be translated too, so the whole message is rebuilt (RFC 7915
+ * 4.2-4.3, 5.2-5.3) into a new skb by the pure core (core/icmp_err.c).
+ */
+#ifndef _SIITDC_ICMP_ERR_H
+#define _SIITDC_ICMP_ERR_H
+
+#include "xlat.h"
+
+/* ICMP messages that quote an offending packet. */
+static inline bool siitdc_icmp4_is_error(u8 type)
+{
+	switch (type) {
+	case ICMP_DEST_UNREACH:
+	case ICMP_SOURCE_QUENCH:
+	case ICMP_REDIRECT:
+	case ICMP_TIME_EXCEEDED:
+	case ICMP_PARAMETERPROB:
+		return true;
+	}
+	return false;
+}
+
+static inline bool siitdc_icmp6_is_error(u8 type)
+{
+	return type < 128;
+}
+
+enum siitdc_verdict siitdc_icmp_err_4to6(struct siitdc_net *sn,
+					 struct sk_buff **pskb,
+					 struct siitdc_xlat_state *st);
+enum siitdc_verdict siitdc_icmp_err_6to4(struct siitdc_net *sn,
+					 struct sk_buff **pskb,
+					 struct siitdc_xlat_state *st);
+
+#endif /* _SIITDC_ICMP_ERR_H */
