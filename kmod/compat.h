@@ -8,7 +8,7 @@
 
 #include <net/checksum.h>
 #include <net/route.h>
-#if __has_include(<net/gso.h>)
+#ifdef SIITDC_HAVE_NET_GSO_H
 #include <net/gso.h>	/* Linux 6.5 moved the GSO helpers here */
 #endif
 

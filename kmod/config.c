@@ -130,7 +130,7 @@ static int apply_plateaus(struct siitdc_config *c, struct nlattr *attr,
 	memcpy(v, nla_data(attr), n * sizeof(u16));
 	for (i = 0; i < n; i++) {
 		if (v[i] < 68)
-			return refuse(extack, attr, "mtu-plateaus: every value must be at least 68");
+			return refuse(extack, attr, "mtu-plateaus: each value must be >= 68");
 		if (i && v[i] >= v[i - 1])
 			return refuse(extack, attr, "mtu-plateaus: must be strictly descending");
 	}

@@ -17,7 +17,7 @@
 #include "core/csum.h"
 #include "core/icmp.h"
 #include "core/ipv4.h"
-#include "icmp_err.h"
+#include "xlat_icmp_err.h"
 #include "table.h"
 #include "xlat.h"
 
@@ -140,7 +140,7 @@ static enum siitdc_verdict decide(struct siitdc_net *sn, struct sk_buff *skb,
 		if (siitdc_icmp4_is_error(ic->type)) {
 			if (x->frag)
 				return drop(sn, SIITDC_STAT_DROP_ICMP_FRAGMENT);
-			return SIITDC_ICMP_ERROR;
+			return SIITDC_SLOW_ICMP_ERR;
 		}
 	}
 
@@ -336,8 +336,8 @@ enum siitdc_verdict siitdc_xlat_4to6(struct siitdc_net *sn,
 	struct xlat4 x = {};
 
 	v = decide(sn, *pskb, st, &x);
-	if (v == SIITDC_ICMP_ERROR)
-		return siitdc_icmp_err_4to6(sn, pskb, st);
+	if (v == SIITDC_SLOW_ICMP_ERR)
+		return siitdc_xlat_icmp_err_4to6(sn, pskb, st);
 	if (v != SIITDC_XLATED)
 		return v;
 

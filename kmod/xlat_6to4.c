@@ -17,12 +17,11 @@
 #include "compat.h"
 #include "core/csum.h"
 #include "core/icmp.h"
-#include "icmp_err.h"
+#include "core/hdr.h"
+#include "xlat_icmp_err.h"
 #include "table.h"
 #include "xlat.h"
 
-/* RFC 7915 5.1: DF is set only on packets too big for an IPv6 minimum MTU. */
-#define SIITDC_DF_THRESHOLD	1260
 /* Extension headers skipped before giving up on a packet. */
 #define SIITDC_MAX_EXTHDRS	8
 
@@ -204,7 +203,7 @@ static enum siitdc_verdict decide(struct siitdc_net *sn, struct sk_buff *skb,
 		if (siitdc_icmp6_is_error(ic->icmp6_type)) {
 			if (x->frag && x->frag_off != 0)
 				return drop(sn, SIITDC_STAT_DROP_ICMP_FRAGMENT);
-			return SIITDC_ICMP_ERROR;
+			return SIITDC_SLOW_ICMP_ERR;
 		}
 	}
 
@@ -364,8 +363,8 @@ enum siitdc_verdict siitdc_xlat_6to4(struct siitdc_net *sn,
 	struct xlat6 x = {};
 
 	v = decide(sn, *pskb, st, &x);
-	if (v == SIITDC_ICMP_ERROR)
-		return siitdc_icmp_err_6to4(sn, pskb, st);
+	if (v == SIITDC_SLOW_ICMP_ERR)
+		return siitdc_xlat_icmp_err_6to4(sn, pskb, st);
 	if (v != SIITDC_XLATED && v != SIITDC_HAIRPIN)
 		return v;
 

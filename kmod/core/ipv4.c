@@ -65,7 +65,7 @@ bool siitdc_v4_is_global(__be32 addr)
 	u32 a = ntohl(addr);
 	unsigned int i;
 
-	for (i = 0; i < sizeof(non_global) / sizeof(non_global[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(non_global); i++) {
 		u32 mask = ~0U << (32 - non_global[i].len);
 
 		if ((a & mask) == non_global[i].addr)

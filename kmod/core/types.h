@@ -29,6 +29,9 @@ typedef __u64 u64;
 #ifndef __force
 #define __force
 #endif
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
 #endif
 
 #endif /* _SIITDC_CORE_TYPES_H */
