@@ -7,6 +7,7 @@
 #define _SIITDC_COMPAT_H
 
 #include <net/checksum.h>
+#include <net/genetlink.h>
 #include <net/route.h>
 #ifdef SIITDC_HAVE_NET_GSO_H
 #include <net/gso.h>	/* Linux 6.5 moved the GSO helpers here */
@@ -43,6 +44,16 @@ static inline void siitdc_csum_by_diff(__sum16 *sum, struct sk_buff *skb,
 	inet_proto_csum_replace_by_diff(sum, skb, diff, true, false);
 #else
 	inet_proto_csum_replace_by_diff(sum, skb, diff, true);
+#endif
+}
+
+/* Linux 6.6 keeps a dump's request attributes in a struct genl_info. */
+static inline struct nlattr **siitdc_dump_attrs(struct netlink_callback *cb)
+{
+#ifdef SIITDC_HAVE_GENL_INFO_DUMP
+	return genl_info_dump(cb)->attrs;
+#else
+	return genl_dumpit_info(cb)->attrs;
 #endif
 }
 

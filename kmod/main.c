@@ -23,6 +23,7 @@ static int __net_init siitdc_net_init(struct net *net)
 
 	sn->net = net;
 	mutex_init(&sn->lock);
+	siitdc_expiry_init(sn);
 	sn->stats = alloc_percpu(struct siitdc_stats);
 	cfg = kzalloc(sizeof(*cfg), GFP_KERNEL);
 	t = siitdc_table_new();
@@ -50,7 +51,10 @@ static void __net_exit siitdc_net_exit(struct net *net)
 	mutex_lock(&sn->lock);
 	siitdc_hooks_disable(sn);
 	mutex_unlock(&sn->lock);
+	siitdc_expiry_stop(sn);
 
+	if (sn->staging)
+		siitdc_table_free(sn->staging);
 	siitdc_table_free(rcu_dereference_protected(sn->table, true));
 	kfree(rcu_dereference_protected(sn->config, true));
 	free_percpu(sn->stats);
@@ -67,12 +71,22 @@ static int __init siitdc_init(void)
 {
 	int err;
 
-	err = register_pernet_subsys(&siitdc_net_ops);
+	err = siitdc_table_cache_init();
 	if (err)
 		return err;
+	err = register_pernet_subsys(&siitdc_net_ops);
+	if (err)
+		goto cache;
 	err = siitdc_genl_register();
 	if (err)
-		unregister_pernet_subsys(&siitdc_net_ops);
+		goto pernet;
+	return 0;
+
+pernet:
+	unregister_pernet_subsys(&siitdc_net_ops);
+cache:
+	rcu_barrier();
+	siitdc_table_cache_exit();
 	return err;
 }
 
@@ -80,8 +94,9 @@ static void __exit siitdc_exit(void)
 {
 	siitdc_genl_unregister();
 	unregister_pernet_subsys(&siitdc_net_ops);
-	/* Entries freed with kfree_rcu() need no module code, but be tidy. */
+	/* Entries are freed by RCU callbacks in this module: wait for them. */
 	rcu_barrier();
+	siitdc_table_cache_exit();
 }
 
 module_init(siitdc_init);

@@ -8,6 +8,7 @@
 #include <net/genetlink.h>
 #include <net/sock.h>
 
+#include "compat.h"
 #include "siitdc.h"
 #include "table.h"
 
@@ -16,6 +17,18 @@ static const struct nla_policy eam_policy[SIITDC_EAM_A_MAX + 1] = {
 	[SIITDC_EAM_A_V4_LEN] = NLA_POLICY_MAX(NLA_U8, 32),
 	[SIITDC_EAM_A_V6_ADDR] = NLA_POLICY_EXACT_LEN(16),
 	[SIITDC_EAM_A_V6_LEN] = NLA_POLICY_MAX(NLA_U8, 128),
+	[SIITDC_EAM_A_TTL] = { .type = NLA_U32 },
+	[SIITDC_EAM_A_OWNER] = { .type = NLA_NUL_STRING,
+				 .len = SIITDC_OWNER_MAX - 1 },
+	[SIITDC_EAM_A_SOURCE] = NLA_POLICY_MAX(NLA_U8, SIITDC_SOURCE_CONTAINER),
+	[SIITDC_EAM_A_OP] = NLA_POLICY_MAX(NLA_U8, SIITDC_OP_REFRESH),
+	[SIITDC_EAM_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, SIITDC_F_FORCE),
+	[SIITDC_EAM_A_PKTS_4TO6] = { .type = NLA_REJECT },
+	[SIITDC_EAM_A_BYTES_4TO6] = { .type = NLA_REJECT },
+	[SIITDC_EAM_A_PKTS_6TO4] = { .type = NLA_REJECT },
+	[SIITDC_EAM_A_BYTES_6TO4] = { .type = NLA_REJECT },
+	[SIITDC_EAM_A_IDLE_MS] = { .type = NLA_REJECT },
+	[SIITDC_EAM_A_PAD] = { .type = NLA_REJECT },
 };
 
 static const struct nla_policy cfg_policy[SIITDC_CFG_A_MAX + 1] = {
@@ -51,8 +64,10 @@ static const struct nla_policy siitdc_policy[SIITDC_A_MAX + 1] = {
 	[SIITDC_A_EAM] = NLA_POLICY_NESTED(eam_policy),
 	[SIITDC_A_CONFIG] = NLA_POLICY_NESTED(cfg_policy),
 	[SIITDC_A_STATS] = { .type = NLA_REJECT },
-	[SIITDC_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, SIITDC_F_FORCE),
+	[SIITDC_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, SIITDC_F_FORCE | SIITDC_F_STAGED),
 	[SIITDC_A_COUNT] = { .type = NLA_REJECT },
+	[SIITDC_A_RESULTS] = { .type = NLA_REJECT },
+	[SIITDC_A_PAD] = { .type = NLA_REJECT },
 };
 
 static struct genl_family siitdc_family;
@@ -95,15 +110,35 @@ static void get_prefix6(struct nlattr **tb, struct siitdc_prefix6 *p)
 		 nla_get_u8(tb[SIITDC_EAM_A_V6_LEN]) : 128;
 }
 
+static int put_u64(struct sk_buff *skb, int type, u64 v)
+{
+	return nla_put_u64_64bit(skb, type, v, SIITDC_EAM_A_PAD);
+}
+
 static int put_eam(struct sk_buff *skb, const struct siitdc_eam *e)
 {
 	struct nlattr *nest = nla_nest_start(skb, SIITDC_A_EAM);
+	unsigned long used = READ_ONCE(e->last_used);
 
 	if (!nest ||
 	    nla_put_in_addr(skb, SIITDC_EAM_A_V4_ADDR, e->key4.addr) ||
 	    nla_put_u8(skb, SIITDC_EAM_A_V4_LEN, e->key4.len) ||
 	    nla_put_in6_addr(skb, SIITDC_EAM_A_V6_ADDR, &e->key6.addr) ||
-	    nla_put_u8(skb, SIITDC_EAM_A_V6_LEN, e->key6.len)) {
+	    nla_put_u8(skb, SIITDC_EAM_A_V6_LEN, e->key6.len) ||
+	    (e->expires &&
+	     nla_put_u32(skb, SIITDC_EAM_A_TTL, siitdc_eam_ttl_left(e))) ||
+	    (e->owner[0] && nla_put_string(skb, SIITDC_EAM_A_OWNER, e->owner)) ||
+	    nla_put_u8(skb, SIITDC_EAM_A_SOURCE, e->source) ||
+	    put_u64(skb, SIITDC_EAM_A_PKTS_4TO6,
+		    atomic64_read(&e->pkts[SIITDC_DIR_4TO6])) ||
+	    put_u64(skb, SIITDC_EAM_A_BYTES_4TO6,
+		    atomic64_read(&e->bytes[SIITDC_DIR_4TO6])) ||
+	    put_u64(skb, SIITDC_EAM_A_PKTS_6TO4,
+		    atomic64_read(&e->pkts[SIITDC_DIR_6TO4])) ||
+	    put_u64(skb, SIITDC_EAM_A_BYTES_6TO4,
+		    atomic64_read(&e->bytes[SIITDC_DIR_6TO4])) ||
+	    (used && put_u64(skb, SIITDC_EAM_A_IDLE_MS,
+			     jiffies_to_msecs(jiffies - used)))) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -111,64 +146,48 @@ static int put_eam(struct sk_buff *skb, const struct siitdc_eam *e)
 	return 0;
 }
 
-static int eam_add(struct sk_buff *skb, struct genl_info *info)
+/* The entry parameters of an add (or a batch add): both prefixes needed. */
+static int get_params(struct nlattr *nest, struct nlattr **tb,
+		      struct siitdc_eam_params *p, struct netlink_ext_ack *extack)
 {
-	struct siitdc_net *sn = info_net(info);
-	struct nlattr *tb[SIITDC_EAM_A_MAX + 1];
-	struct siitdc_prefix4 p4;
-	struct siitdc_prefix6 p6;
 	const char *why;
-	bool force;
-	int err;
 
-	err = parse_eam(info, tb);
-	if (err)
-		return err;
-	if (NL_REQ_ATTR_CHECK(info->extack, info->attrs[SIITDC_A_EAM], tb,
-			      SIITDC_EAM_A_V4_ADDR) ||
-	    NL_REQ_ATTR_CHECK(info->extack, info->attrs[SIITDC_A_EAM], tb,
-			      SIITDC_EAM_A_V6_ADDR))
+	if (NL_REQ_ATTR_CHECK(extack, nest, tb, SIITDC_EAM_A_V4_ADDR) ||
+	    NL_REQ_ATTR_CHECK(extack, nest, tb, SIITDC_EAM_A_V6_ADDR))
 		return -EINVAL;
-	get_prefix4(tb, &p4);
-	get_prefix6(tb, &p6);
-	why = siitdc_eam_check(&p4, &p6);
+	memset(p, 0, sizeof(*p));
+	get_prefix4(tb, &p->p4);
+	get_prefix6(tb, &p->p6);
+	why = siitdc_eam_check(&p->p4, &p->p6);
 	if (why) {
-		set_err(info->extack, info->attrs[SIITDC_A_EAM], why);
+		set_err(extack, nest, why);
 		return -EINVAL;
 	}
-	force = info->attrs[SIITDC_A_FLAGS] &&
-		(nla_get_u32(info->attrs[SIITDC_A_FLAGS]) & SIITDC_F_FORCE);
-
-	mutex_lock(&sn->lock);
-	err = siitdc_hooks_enable(sn);
-	if (err)
-		NL_SET_ERR_MSG(info->extack, "could not register netfilter hooks");
-	else
-		err = siitdc_table_add(siitdc_table_locked(sn), &p4, &p6,
-				       force, info->extack);
-	mutex_unlock(&sn->lock);
-	return err;
+	if (tb[SIITDC_EAM_A_TTL])
+		p->ttl = nla_get_u32(tb[SIITDC_EAM_A_TTL]);
+	if (tb[SIITDC_EAM_A_OWNER])
+		p->owner = nla_data(tb[SIITDC_EAM_A_OWNER]);
+	if (tb[SIITDC_EAM_A_SOURCE])
+		p->source = nla_get_u8(tb[SIITDC_EAM_A_SOURCE]);
+	if (tb[SIITDC_EAM_A_FLAGS])
+		p->force = nla_get_u32(tb[SIITDC_EAM_A_FLAGS]) & SIITDC_F_FORCE;
+	return 0;
 }
 
-static int eam_del(struct sk_buff *skb, struct genl_info *info)
+/* The one entry a delete or refresh names, by its IPv4 or its IPv6 prefix. */
+static int find_named(struct siitdc_table *t, struct nlattr *nest,
+		      struct nlattr **tb, struct siitdc_eam **out,
+		      struct netlink_ext_ack *extack)
 {
-	struct siitdc_net *sn = info_net(info);
-	struct nlattr *tb[SIITDC_EAM_A_MAX + 1];
-	struct siitdc_table *t;
 	struct siitdc_prefix4 p4;
 	struct siitdc_prefix6 p6;
-	struct siitdc_eam *e;
 	const char *why;
 	bool by4;
-	int err;
 
-	err = parse_eam(info, tb);
-	if (err)
-		return err;
 	by4 = tb[SIITDC_EAM_A_V4_ADDR];
 	if (by4 == !!tb[SIITDC_EAM_A_V6_ADDR]) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[SIITDC_A_EAM],
-				    "give either the IPv4 or the IPv6 prefix of the entry");
+		set_err(extack, nest,
+			"give either the IPv4 or the IPv6 prefix of the entry");
 		return -EINVAL;
 	}
 	if (by4) {
@@ -179,18 +198,72 @@ static int eam_del(struct sk_buff *skb, struct genl_info *info)
 		why = siitdc_prefix6_check(&p6);
 	}
 	if (why) {
-		set_err(info->extack, info->attrs[SIITDC_A_EAM], why);
+		set_err(extack, nest, why);
 		return -EINVAL;
 	}
+	*out = by4 ? siitdc_table_find4(t, &p4) : siitdc_table_find6(t, &p6);
+	if (!*out) {
+		NL_SET_ERR_MSG(extack, "no entry with this prefix");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static int eam_add(struct sk_buff *skb, struct genl_info *info)
+{
+	struct siitdc_net *sn = info_net(info);
+	struct nlattr *tb[SIITDC_EAM_A_MAX + 1];
+	struct siitdc_eam_params p;
+	struct siitdc_eam *e;
+	bool refreshed;
+	int err;
+
+	err = parse_eam(info, tb);
+	if (err)
+		return err;
+	err = get_params(info->attrs[SIITDC_A_EAM], tb, &p, info->extack);
+	if (err)
+		return err;
+	if (info->attrs[SIITDC_A_FLAGS] &&
+	    (nla_get_u32(info->attrs[SIITDC_A_FLAGS]) & SIITDC_F_FORCE))
+		p.force = true;
+
+	mutex_lock(&sn->lock);
+	err = siitdc_hooks_enable(sn);
+	if (err) {
+		NL_SET_ERR_MSG(info->extack, "could not register netfilter hooks");
+		goto unlock;
+	}
+	err = siitdc_table_add(siitdc_table_locked(sn), &p, &e, &refreshed,
+			       info->extack);
+	if (err)
+		goto unlock;
+	siitdc_notify_eam(sn, refreshed ? SIITDC_CMD_EVENT_REFRESH :
+					  SIITDC_CMD_EVENT_ADD, e);
+	siitdc_expiry_kick(sn);
+unlock:
+	mutex_unlock(&sn->lock);
+	return err;
+}
+
+static int eam_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct siitdc_net *sn = info_net(info);
+	struct nlattr *tb[SIITDC_EAM_A_MAX + 1];
+	struct siitdc_table *t;
+	struct siitdc_eam *e;
+	int err;
+
+	err = parse_eam(info, tb);
+	if (err)
+		return err;
 
 	mutex_lock(&sn->lock);
 	t = siitdc_table_locked(sn);
-	e = by4 ? siitdc_table_find4(t, &p4) : siitdc_table_find6(t, &p6);
-	if (e) {
+	err = find_named(t, info->attrs[SIITDC_A_EAM], tb, &e, info->extack);
+	if (!err) {
+		siitdc_notify_eam(sn, SIITDC_CMD_EVENT_DEL, e);
 		siitdc_table_del(t, e);
-	} else {
-		NL_SET_ERR_MSG(info->extack, "no entry with this prefix");
-		err = -ENOENT;
 	}
 	mutex_unlock(&sn->lock);
 	return err;
@@ -251,6 +324,7 @@ free:
  * sent. If that entry is still there we go on from it; if it was deleted,
  * the entries after it are found by sequence number (the list is ordered by
  * it). Either way no entry present for the whole dump is lost or repeated.
+ * A table replaced meanwhile marks the dump interrupted (NLM_F_DUMP_INTR).
  */
 enum { DUMP_STARTED, DUMP_SEQ, DUMP_ADDR4, DUMP_LEN4 };
 
@@ -261,15 +335,37 @@ static struct siitdc_eam *next_entry(struct siitdc_table *t,
 				     list);
 }
 
+/* The owner a dump or flush is limited to, or NULL. */
+static const char *owner_filter(struct nlattr **attrs,
+				struct netlink_ext_ack *extack, int *err)
+{
+	struct nlattr *tb[SIITDC_EAM_A_MAX + 1];
+
+	*err = 0;
+	if (!attrs || !attrs[SIITDC_A_EAM])
+		return NULL;
+	*err = nla_parse_nested(tb, SIITDC_EAM_A_MAX, attrs[SIITDC_A_EAM],
+				eam_policy, extack);
+	if (*err)
+		return NULL;
+	return tb[SIITDC_EAM_A_OWNER] ? nla_data(tb[SIITDC_EAM_A_OWNER]) : NULL;
+}
+
 static int eam_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct siitdc_net *sn = siitdc_pernet(sock_net(skb->sk));
 	struct siitdc_table *t;
 	struct siitdc_eam *e;
-	int err = 0;
+	const char *owner;
+	int err;
+
+	owner = owner_filter(siitdc_dump_attrs(cb), cb->extack, &err);
+	if (err)
+		return err;
 
 	rcu_read_lock();
 	t = rcu_dereference(sn->table);
+	cb->seq = t->id;
 	e = list_first_or_null_rcu(&t->entries, struct siitdc_eam, list);
 	if (cb->args[DUMP_STARTED]) {
 		struct siitdc_prefix4 last = {
@@ -287,13 +383,18 @@ static int eam_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	}
 
 	for (; e; e = next_entry(t, e)) {
-		void *hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
-					cb->nlh->nlmsg_seq, &siitdc_family,
-					NLM_F_MULTI, SIITDC_CMD_EAM_GET);
+		void *hdr;
 
-		if (!hdr || put_eam(skb, e)) {
-			if (hdr)
-				genlmsg_cancel(skb, hdr);
+		if (owner && strcmp(owner, e->owner))
+			continue;
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &siitdc_family,
+				  NLM_F_MULTI, SIITDC_CMD_EAM_GET);
+		if (!hdr)
+			break;
+		genl_dump_check_consistent(cb, hdr);
+		if (put_eam(skb, e)) {
+			genlmsg_cancel(skb, hdr);
 			break;
 		}
 		genlmsg_end(skb, hdr);
@@ -303,7 +404,309 @@ static int eam_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		cb->args[DUMP_LEN4] = e->key4.len;
 	}
 	rcu_read_unlock();
-	return err ? err : skb->len;
+	return skb->len;
+}
+
+/*
+ * EAM_BATCH: operations applied in order, all or nothing. Each applied one
+ * leaves an undo record; if one fails, the earlier ones are undone in
+ * reverse order. Deleted entries stay unlinked (invisible, not freed) until
+ * the batch has succeeded, so undoing a delete cannot fail for memory.
+ */
+struct undo {
+	struct siitdc_eam *e;
+	enum { UNDO_ADDED, UNDO_REFRESHED, UNDO_UNLINKED } what;
+	u8 cmd;				/* event to announce on success */
+	u8 source;
+	unsigned long expires;
+	char owner[SIITDC_OWNER_MAX];
+};
+
+static void save_state(struct undo *u, struct siitdc_eam *e)
+{
+	u->e = e;
+	u->expires = e->expires;
+	u->source = e->source;
+	memcpy(u->owner, e->owner, sizeof(u->owner));
+}
+
+static int batch_op(struct siitdc_table *t, struct nlattr *nest,
+		    struct undo *u, struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[SIITDC_EAM_A_MAX + 1];
+	struct siitdc_eam_params p;
+	struct siitdc_eam *e, *same;
+	bool refreshed;
+	int err;
+
+	err = nla_parse_nested(tb, SIITDC_EAM_A_MAX, nest, eam_policy, extack);
+	if (err)
+		return err;
+	switch (tb[SIITDC_EAM_A_OP] ? nla_get_u8(tb[SIITDC_EAM_A_OP]) :
+				      SIITDC_OP_ADD) {
+	case SIITDC_OP_ADD:
+		err = get_params(nest, tb, &p, extack);
+		if (err)
+			return err;
+		same = siitdc_table_find4(t, &p.p4);
+		if (same)
+			save_state(u, same);
+		err = siitdc_table_add(t, &p, &e, &refreshed, extack);
+		if (err)
+			return err;
+		u->e = e;
+		u->what = refreshed ? UNDO_REFRESHED : UNDO_ADDED;
+		u->cmd = refreshed ? SIITDC_CMD_EVENT_REFRESH :
+				     SIITDC_CMD_EVENT_ADD;
+		return 0;
+	case SIITDC_OP_DEL:
+		err = find_named(t, nest, tb, &e, extack);
+		if (err)
+			return err;
+		siitdc_table_unlink(t, e);
+		u->e = e;
+		u->what = UNDO_UNLINKED;
+		u->cmd = SIITDC_CMD_EVENT_DEL;
+		return 0;
+	default:	/* SIITDC_OP_REFRESH */
+		if (NL_REQ_ATTR_CHECK(extack, nest, tb, SIITDC_EAM_A_TTL))
+			return -EINVAL;
+		err = find_named(t, nest, tb, &e, extack);
+		if (err)
+			return err;
+		save_state(u, e);
+		siitdc_table_set_ttl(t, e, nla_get_u32(tb[SIITDC_EAM_A_TTL]));
+		u->what = UNDO_REFRESHED;
+		u->cmd = SIITDC_CMD_EVENT_REFRESH;
+		return 0;
+	}
+}
+
+static void batch_undo(struct siitdc_table *t, struct undo *u)
+{
+	switch (u->what) {
+	case UNDO_ADDED:
+		siitdc_table_del(t, u->e);
+		break;
+	case UNDO_REFRESHED:
+		siitdc_table_set_expires(t, u->e, u->expires);
+		u->e->source = u->source;
+		memcpy(u->e->owner, u->owner, sizeof(u->owner));
+		break;
+	case UNDO_UNLINKED:
+		/* Its hash buckets' memory was never given back. */
+		WARN_ON_ONCE(siitdc_table_relink(t, u->e));
+		break;
+	}
+}
+
+static int batch_reply(struct genl_info *info, const s32 *results,
+		       unsigned int n, u32 applied)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(nla_total_size(n * sizeof(s32)) + 64, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &siitdc_family, 0, info->genlhdr->cmd);
+	if (!hdr ||
+	    nla_put(msg, SIITDC_A_RESULTS, n * sizeof(s32), results) ||
+	    nla_put_u32(msg, SIITDC_A_COUNT, applied)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+/* The table a batch works on: the live one, or the one being built. */
+static struct siitdc_table *batch_table(struct siitdc_net *sn,
+					struct genl_info *info, bool staged)
+{
+	if (!staged)
+		return siitdc_table_locked(sn);
+	if (!sn->staging || sn->staging_portid != info->snd_portid) {
+		NL_SET_ERR_MSG(info->extack,
+			       "no table replacement begun by this socket");
+		return NULL;
+	}
+	return sn->staging;
+}
+
+static int eam_batch(struct sk_buff *skb, struct genl_info *info)
+{
+	struct siitdc_net *sn = info_net(info);
+	bool staged = info->attrs[SIITDC_A_FLAGS] &&
+		      (nla_get_u32(info->attrs[SIITDC_A_FLAGS]) & SIITDC_F_STAGED);
+	unsigned int n = 0, i = 0, j;
+	struct siitdc_table *t;
+	struct undo *undo;
+	bool ran = false;
+	struct nlattr *a;
+	s32 *results;
+	int rem, err = 0;
+
+	nlmsg_for_each_attr(a, info->nlhdr, GENL_HDRLEN, rem)
+		n += nla_type(a) == SIITDC_A_EAM;
+	if (!n || n > SIITDC_BATCH_MAX) {
+		NL_SET_ERR_MSG(info->extack, "a batch holds 1 to 4096 operations");
+		return -EINVAL;
+	}
+	undo = kvcalloc(n, sizeof(*undo), GFP_KERNEL);
+	results = kvcalloc(n, sizeof(*results), GFP_KERNEL);
+	if (!undo || !results) {
+		err = -ENOMEM;
+		goto free;
+	}
+
+	mutex_lock(&sn->lock);
+	t = batch_table(sn, info, staged);
+	if (!t) {
+		err = -EBUSY;
+		goto unlock;
+	}
+	err = staged ? 0 : siitdc_hooks_enable(sn);
+	if (err)
+		goto unlock;
+	ran = true;
+	nlmsg_for_each_attr(a, info->nlhdr, GENL_HDRLEN, rem) {
+		if (nla_type(a) != SIITDC_A_EAM)
+			continue;
+		err = batch_op(t, a, &undo[i], info->extack);
+		if (err)
+			break;
+		i++;
+	}
+	if (err) {
+		for (j = 0; j < n; j++)
+			results[j] = -ECANCELED;
+		results[i] = err;
+		while (i--)
+			batch_undo(t, &undo[i]);
+		goto unlock;
+	}
+	for (j = 0; j < n; j++) {
+		if (!staged)
+			siitdc_notify_eam(sn, undo[j].cmd, undo[j].e);
+		if (undo[j].what == UNDO_UNLINKED)
+			siitdc_table_release(undo[j].e);
+	}
+	if (!staged)
+		siitdc_expiry_kick(sn);
+unlock:
+	mutex_unlock(&sn->lock);
+	/* Per-operation results, then the error (with extack) if any. */
+	if (ran)
+		batch_reply(info, results, n, err ? 0 : n);
+free:
+	kvfree(undo);
+	kvfree(results);
+	return err;
+}
+
+static int replace_begin(struct sk_buff *skb, struct genl_info *info)
+{
+	struct siitdc_net *sn = info_net(info);
+	struct siitdc_table *t = siitdc_table_new();
+
+	if (!t)
+		return -ENOMEM;
+	mutex_lock(&sn->lock);
+	if (sn->staging)
+		siitdc_table_free(sn->staging);
+	sn->staging = t;
+	sn->staging_portid = info->snd_portid;
+	mutex_unlock(&sn->lock);
+	return 0;
+}
+
+static int replace_commit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct siitdc_net *sn = info_net(info);
+	struct siitdc_table *old, *new;
+	int err;
+
+	mutex_lock(&sn->lock);
+	new = batch_table(sn, info, true);
+	if (!new) {
+		mutex_unlock(&sn->lock);
+		return -ENOENT;
+	}
+	err = siitdc_hooks_enable(sn);
+	if (err) {
+		mutex_unlock(&sn->lock);
+		return err;
+	}
+	old = siitdc_table_locked(sn);
+	rcu_assign_pointer(sn->table, new);
+	sn->staging = NULL;
+	siitdc_notify_count(sn, SIITDC_CMD_EVENT_REPLACE, new->count);
+	siitdc_expiry_kick(sn);
+	mutex_unlock(&sn->lock);
+
+	/* One grace period for the whole table, not one per entry. */
+	synchronize_rcu();
+	siitdc_table_free(old);
+	return 0;
+}
+
+static int replace_abort(struct sk_buff *skb, struct genl_info *info)
+{
+	struct siitdc_net *sn = info_net(info);
+	struct siitdc_table *t;
+
+	mutex_lock(&sn->lock);
+	t = batch_table(sn, info, true);
+	if (t) {
+		siitdc_table_free(t);
+		sn->staging = NULL;
+	}
+	mutex_unlock(&sn->lock);
+	return t ? 0 : -ENOENT;
+}
+
+static const struct genl_multicast_group siitdc_mcgrps[] = {
+	{ .name = SIITDC_MCGRP_EVENTS },
+};
+
+void siitdc_notify_eam(struct siitdc_net *sn, u8 cmd,
+		       const struct siitdc_eam *e)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!genl_has_listeners(&siitdc_family, sn->net, 0))
+		return;
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &siitdc_family, 0, cmd);
+	if (!hdr || put_eam(msg, e)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast_netns(&siitdc_family, sn->net, msg, 0, 0, GFP_KERNEL);
+}
+
+void siitdc_notify_count(struct siitdc_net *sn, u8 cmd, u32 count)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!genl_has_listeners(&siitdc_family, sn->net, 0))
+		return;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &siitdc_family, 0, cmd);
+	if (!hdr || nla_put_u32(msg, SIITDC_A_COUNT, count)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast_netns(&siitdc_family, sn->net, msg, 0, 0, GFP_KERNEL);
 }
 
 static int reply_simple(struct genl_info *info,
@@ -334,9 +737,14 @@ static int eam_flush(struct sk_buff *skb, struct genl_info *info)
 {
 	struct siitdc_net *sn = info_net(info);
 	struct sk_buff *msg;
+	const char *owner;
 	void *hdr;
+	int err;
 	u32 n;
 
+	owner = owner_filter(info->attrs, info->extack, &err);
+	if (err)
+		return err;
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
@@ -346,7 +754,8 @@ static int eam_flush(struct sk_buff *skb, struct genl_info *info)
 		return -EMSGSIZE;
 	}
 	mutex_lock(&sn->lock);
-	n = siitdc_table_flush(siitdc_table_locked(sn));
+	n = siitdc_table_flush(siitdc_table_locked(sn), owner, NULL, NULL);
+	siitdc_notify_count(sn, SIITDC_CMD_EVENT_FLUSH, n);
 	mutex_unlock(&sn->lock);
 	if (nla_put_u32(msg, SIITDC_A_COUNT, n)) {
 		nlmsg_free(msg);
@@ -485,6 +894,26 @@ static const struct genl_small_ops siitdc_ops[] = {
 		.cmd = SIITDC_CMD_STATS_GET,
 		.doit = stats_get,
 	},
+	{
+		.cmd = SIITDC_CMD_EAM_BATCH,
+		.doit = eam_batch,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = SIITDC_CMD_REPLACE_BEGIN,
+		.doit = replace_begin,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = SIITDC_CMD_REPLACE_COMMIT,
+		.doit = replace_commit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = SIITDC_CMD_REPLACE_ABORT,
+		.doit = replace_abort,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
 };
 
 static struct genl_family siitdc_family __ro_after_init = {
@@ -496,16 +925,49 @@ static struct genl_family siitdc_family __ro_after_init = {
 	.module = THIS_MODULE,
 	.small_ops = siitdc_ops,
 	.n_small_ops = ARRAY_SIZE(siitdc_ops),
+	.mcgrps = siitdc_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(siitdc_mcgrps),
 	/* Every command validates strictly. */
 	.resv_start_op = SIITDC_CMD_UNSPEC + 1,
 };
 
+/* A socket that began a table replacement and went away abandons it. */
+static int release_notify(struct notifier_block *nb, unsigned long event,
+			  void *ptr)
+{
+	struct netlink_notify *n = ptr;
+	struct siitdc_net *sn;
+
+	if (event != NETLINK_URELEASE || n->protocol != NETLINK_GENERIC)
+		return NOTIFY_DONE;
+	sn = siitdc_pernet(n->net);
+	mutex_lock(&sn->lock);
+	if (sn->staging && sn->staging_portid == n->portid) {
+		siitdc_table_free(sn->staging);
+		sn->staging = NULL;
+	}
+	mutex_unlock(&sn->lock);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block release_nb = {
+	.notifier_call = release_notify,
+};
+
 int __init siitdc_genl_register(void)
 {
-	return genl_register_family(&siitdc_family);
+	int err = netlink_register_notifier(&release_nb);
+
+	if (err)
+		return err;
+	err = genl_register_family(&siitdc_family);
+	if (err)
+		netlink_unregister_notifier(&release_nb);
+	return err;
 }
 
 void siitdc_genl_unregister(void)
 {
 	genl_unregister_family(&siitdc_family);
+	netlink_unregister_notifier(&release_nb);
 }

@@ -11,6 +11,7 @@
 #include <linux/percpu.h>
 #include <linux/ratelimit.h>
 #include <linux/rcupdate.h>
+#include <linux/workqueue.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include <uapi/linux/siitdc.h>
@@ -54,6 +55,11 @@ struct siitdc_stats {
 struct siitdc_net {
 	struct net *net;
 	struct siitdc_table __rcu *table;
+	/* A table being built for an atomic replacement, and its builder. */
+	struct siitdc_table *staging;
+	u32 staging_portid;
+	/* Removes expired entries once a second while any have a TTL. */
+	struct delayed_work expiry;
 	struct siitdc_config __rcu *config;
 	struct siitdc_stats __percpu *stats;
 	/* Serializes writers of table and config, and hook registration. */
@@ -90,6 +96,11 @@ int siitdc_config_apply(struct siitdc_config *cfg, struct nlattr **tb,
 int siitdc_config_fill(struct sk_buff *msg, const struct siitdc_config *cfg);
 void siitdc_icmp_ratelimit_set(struct siitdc_net *sn, u32 per_second);
 
+/* expiry.c */
+void siitdc_expiry_init(struct siitdc_net *sn);
+void siitdc_expiry_kick(struct siitdc_net *sn);
+void siitdc_expiry_stop(struct siitdc_net *sn);
+
 /* hook.c */
 int siitdc_hooks_enable(struct siitdc_net *sn);
 void siitdc_hooks_disable(struct siitdc_net *sn);
@@ -98,7 +109,12 @@ void siitdc_hooks_disable(struct siitdc_net *sn);
 void siitdc_stats_sum(struct siitdc_net *sn, u64 *out);
 
 /* netlink.c */
+struct siitdc_eam;
 int siitdc_genl_register(void);
 void siitdc_genl_unregister(void);
+/* Table events for the "events" multicast group (SIITDC_CMD_EVENT_*). */
+void siitdc_notify_eam(struct siitdc_net *sn, u8 cmd,
+		       const struct siitdc_eam *e);
+void siitdc_notify_count(struct siitdc_net *sn, u8 cmd, u32 count);
 
 #endif /* _SIITDC_H */

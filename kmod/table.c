@@ -4,9 +4,30 @@
  * distinct prefix length in use, whatever the number of entries, so the
  * common table of single addresses (/32 <-> /128) costs one probe a packet.
  */
+#include <linux/jiffies.h>
 #include <linux/slab.h>
 
 #include "table.h"
+
+static struct kmem_cache *eam_cache __read_mostly;
+static atomic64_t table_ids = ATOMIC64_INIT(0);
+
+int siitdc_table_cache_init(void)
+{
+	eam_cache = KMEM_CACHE(siitdc_eam, 0);
+	return eam_cache ? 0 : -ENOMEM;
+}
+
+/* Every entry freed with call_rcu() is gone: rcu_barrier() came first. */
+void siitdc_table_cache_exit(void)
+{
+	kmem_cache_destroy(eam_cache);
+}
+
+static void eam_free_rcu(struct rcu_head *head)
+{
+	kmem_cache_free(eam_cache, container_of(head, struct siitdc_eam, rcu));
+}
 
 static const struct rhashtable_params ht4_params = {
 	.head_offset = offsetof(struct siitdc_eam, node4),
@@ -168,6 +189,51 @@ overlap6:
 	return -EEXIST;
 }
 
+static unsigned int wheel_slot(unsigned long expires)
+{
+	return (expires / HZ) % SIITDC_WHEEL_SLOTS;
+}
+
+void siitdc_table_set_expires(struct siitdc_table *t, struct siitdc_eam *e,
+			      unsigned long expires)
+{
+	if (e->expires) {
+		hlist_del(&e->wheel);
+		t->nexpiring--;
+	}
+	e->expires = expires;
+	if (!expires)
+		return;
+	hlist_add_head(&e->wheel, &t->wheel[wheel_slot(expires)]);
+	t->nexpiring++;
+}
+
+void siitdc_table_set_ttl(struct siitdc_table *t, struct siitdc_eam *e,
+			  u32 ttl)
+{
+	/* Never 0, which means "no expiry". */
+	siitdc_table_set_expires(t, e, ttl ?
+				 (jiffies + (unsigned long)ttl * HZ) ?: 1 : 0);
+}
+
+u32 siitdc_eam_ttl_left(const struct siitdc_eam *e)
+{
+	long left;
+
+	if (!e->expires)
+		return 0;
+	left = (long)(e->expires - jiffies);
+	return left <= 0 ? 1 : DIV_ROUND_UP(left, HZ);
+}
+
+static void set_owner(struct siitdc_eam *e, const struct siitdc_eam_params *p)
+{
+	memset(e->owner, 0, sizeof(e->owner));
+	if (p->owner)
+		strscpy(e->owner, p->owner, sizeof(e->owner));
+	e->source = p->source;
+}
+
 static void lens_get(unsigned long *bits, u32 *counts, u8 len)
 {
 	if (counts[len]++ == 0)
@@ -180,67 +246,142 @@ static void lens_put(unsigned long *bits, u32 *counts, u8 len)
 		clear_bit(len, bits);
 }
 
-int siitdc_table_add(struct siitdc_table *t, const struct siitdc_prefix4 *p4,
-		     const struct siitdc_prefix6 *p6, bool force,
-		     struct netlink_ext_ack *extack)
+/* Makes a (new or unlinked) entry visible to readers. */
+int siitdc_table_relink(struct siitdc_table *t, struct siitdc_eam *e)
 {
-	struct siitdc_eam *e;
 	int err;
-
-	err = check_overlap(t, p4, p6, force, extack);
-	if (err)
-		return err;
-
-	e = kzalloc(sizeof(*e), GFP_KERNEL);
-	if (!e)
-		return -ENOMEM;
-	key4_init(&e->key4, p4->addr, p4->len);
-	key6_init(&e->key6, &p6->addr, p6->len);
-	e->seq = t->next_seq++;
 
 	err = rhashtable_insert_fast(&t->ht4, &e->node4, ht4_params);
 	if (err)
-		goto free;
+		return err;
 	err = rhashtable_insert_fast(&t->ht6, &e->node6, ht6_params);
-	if (err)
-		goto unhash4;
+	if (err) {
+		rhashtable_remove_fast(&t->ht4, &e->node4, ht4_params);
+		return err;
+	}
+	e->seq = t->next_seq++;
 	list_add_tail_rcu(&e->list, &t->entries);
-	lens_get(t->lens4, t->nlens4, p4->len);
-	lens_get(t->lens6, t->nlens6, p6->len);
+	lens_get(t->lens4, t->nlens4, e->key4.len);
+	lens_get(t->lens6, t->nlens6, e->key6.len);
+	if (e->expires) {
+		hlist_add_head(&e->wheel, &t->wheel[wheel_slot(e->expires)]);
+		t->nexpiring++;
+	}
 	t->count++;
 	return 0;
-
-unhash4:
-	rhashtable_remove_fast(&t->ht4, &e->node4, ht4_params);
-free:
-	/* Never published to readers? ht4 was: wait for them. */
-	kfree_rcu(e, rcu);
-	NL_SET_ERR_MSG(extack, "could not insert the entry");
-	return err;
 }
 
-void siitdc_table_del(struct siitdc_table *t, struct siitdc_eam *e)
+int siitdc_table_add(struct siitdc_table *t, const struct siitdc_eam_params *p,
+		     struct siitdc_eam **out, bool *refreshed,
+		     struct netlink_ext_ack *extack)
+{
+	struct siitdc_key6 k6;
+	struct siitdc_eam *e;
+	int err;
+
+	/* The same mapping again: a refresh (siitdcd re-adds on each query). */
+	e = siitdc_table_find4(t, &p->p4);
+	key6_init(&k6, &p->p6.addr, p->p6.len);
+	if (e && !memcmp(&e->key6, &k6, sizeof(k6))) {
+		siitdc_table_set_ttl(t, e, p->ttl);
+		set_owner(e, p);
+		*out = e;
+		*refreshed = true;
+		return 0;
+	}
+	*refreshed = false;
+
+	err = check_overlap(t, &p->p4, &p->p6, p->force, extack);
+	if (err)
+		return err;
+
+	e = kmem_cache_zalloc(eam_cache, GFP_KERNEL);
+	if (!e)
+		return -ENOMEM;
+	key4_init(&e->key4, p->p4.addr, p->p4.len);
+	key6_init(&e->key6, &p->p6.addr, p->p6.len);
+	set_owner(e, p);
+	err = siitdc_table_relink(t, e);
+	if (err) {
+		kmem_cache_free(eam_cache, e);
+		NL_SET_ERR_MSG(extack, "could not insert the entry");
+		return err;
+	}
+	siitdc_table_set_ttl(t, e, p->ttl);
+	*out = e;
+	return 0;
+}
+
+void siitdc_table_unlink(struct siitdc_table *t, struct siitdc_eam *e)
 {
 	rhashtable_remove_fast(&t->ht4, &e->node4, ht4_params);
 	rhashtable_remove_fast(&t->ht6, &e->node6, ht6_params);
 	list_del_rcu(&e->list);
 	lens_put(t->lens4, t->nlens4, e->key4.len);
 	lens_put(t->lens6, t->nlens6, e->key6.len);
+	if (e->expires) {
+		hlist_del(&e->wheel);
+		t->nexpiring--;
+	}
 	t->count--;
-	kfree_rcu(e, rcu);
 }
 
-u32 siitdc_table_flush(struct siitdc_table *t)
+/* Readers may still hold @e: it goes after a grace period. */
+void siitdc_table_release(struct siitdc_eam *e)
+{
+	call_rcu(&e->rcu, eam_free_rcu);
+}
+
+void siitdc_table_del(struct siitdc_table *t, struct siitdc_eam *e)
+{
+	siitdc_table_unlink(t, e);
+	siitdc_table_release(e);
+}
+
+u32 siitdc_table_flush(struct siitdc_table *t, const char *owner,
+		       void (*fn)(struct siitdc_eam *e, void *arg), void *arg)
 {
 	struct siitdc_eam *e, *tmp;
 	u32 n = 0;
 
 	list_for_each_entry_safe(e, tmp, &t->entries, list) {
+		if (owner && strcmp(owner, e->owner))
+			continue;
+		if (fn)
+			fn(e, arg);
 		siitdc_table_del(t, e);
 		n++;
-		cond_resched();
+		if (!(n % 1024))
+			cond_resched();
 	}
 	return n;
+}
+
+/*
+ * Sweeps the wheel slots of every second since the last sweep (a whole
+ * turn at most). An entry in a swept slot that is not due yet belongs to a
+ * later turn and stays.
+ */
+void siitdc_table_expire(struct siitdc_table *t,
+			 void (*fn)(struct siitdc_eam *e, void *arg), void *arg)
+{
+	unsigned long now = jiffies, sec = now / HZ, s;
+	struct siitdc_eam *e;
+	struct hlist_node *tmp;
+	unsigned int turns = 0;
+
+	for (s = t->wheel_done + 1; s <= sec && turns < SIITDC_WHEEL_SLOTS;
+	     s++, turns++) {
+		hlist_for_each_entry_safe(e, tmp, &t->wheel[s % SIITDC_WHEEL_SLOTS],
+					  wheel) {
+			if (time_before(now, e->expires))
+				continue;
+			if (fn)
+				fn(e, arg);
+			siitdc_table_del(t, e);
+		}
+	}
+	t->wheel_done = sec;
 }
 
 struct siitdc_table *siitdc_table_new(void)
@@ -254,6 +395,8 @@ struct siitdc_table *siitdc_table_new(void)
 	if (rhashtable_init(&t->ht6, &ht6_params))
 		goto destroy4;
 	INIT_LIST_HEAD(&t->entries);
+	t->id = atomic64_inc_return(&table_ids);
+	t->wheel_done = jiffies / HZ;
 	return t;
 
 destroy4:
@@ -266,7 +409,7 @@ free:
 /* No reader may hold @t any more. */
 void siitdc_table_free(struct siitdc_table *t)
 {
-	siitdc_table_flush(t);
+	siitdc_table_flush(t, NULL, NULL, NULL);
 	rhashtable_destroy(&t->ht4);
 	rhashtable_destroy(&t->ht6);
 	kfree(t);

@@ -11,6 +11,8 @@
 #include <linux/list.h>
 #include <linux/netlink.h>
 #include <linux/rhashtable.h>
+#include <linux/skbuff.h>
+#include <uapi/linux/siitdc.h>
 
 #include "core/addr.h"
 
@@ -27,18 +29,38 @@ struct siitdc_key6 {
 	u8 pad[3];
 };
 
+/* Traffic directions of the per-entry counters. */
+enum { SIITDC_DIR_4TO6, SIITDC_DIR_6TO4 };
+
+/*
+ * One mapping. Readers use the keys and the counters; everything below
+ * @list belongs to writers (under the instance lock). The counters are
+ * shared atomics rather than per-CPU, so an entry costs the same memory on
+ * 2 CPUs as on 128 (sizeof(struct siitdc_eam), about 200 bytes, plus its
+ * share of the two hash tables' buckets).
+ */
 struct siitdc_eam {
 	struct rhash_head node4;
 	struct rhash_head node6;
 	struct siitdc_key4 key4;
 	struct siitdc_key6 key6;
+	atomic64_t pkts[2];
+	atomic64_t bytes[2];
+	unsigned long last_used;	/* jiffies of the last packet, 0: none */
 	/* Insertion order, for dumps; @seq grows along the list. */
 	struct list_head list;
 	u64 seq;
+	/* On the expiry wheel when @expires (jiffies) is set. */
+	struct hlist_node wheel;
+	unsigned long expires;
+	u8 source;			/* enum siitdc_eam_source */
+	char owner[SIITDC_OWNER_MAX];
 	struct rcu_head rcu;
 };
 
 #define SIITDC_LEN6_WORDS BITS_TO_LONGS(129)
+/* Seconds the expiry wheel covers in one turn; later expiries wait a turn. */
+#define SIITDC_WHEEL_SLOTS 256
 
 struct siitdc_table {
 	struct rhashtable ht4;
@@ -51,8 +73,36 @@ struct siitdc_table {
 	u32 nlens6[129];
 	struct list_head entries;
 	u32 count;
+	u32 nexpiring;			/* entries on the wheel */
 	u64 next_seq;
+	u64 id;				/* tells tables apart, for dumps */
+	unsigned long wheel_done;	/* last second the wheel swept */
+	struct hlist_head wheel[SIITDC_WHEEL_SLOTS];
 };
+
+/* What an add or refresh asks for. */
+struct siitdc_eam_params {
+	struct siitdc_prefix4 p4;
+	struct siitdc_prefix6 p6;
+	u32 ttl;			/* seconds, 0: forever */
+	u8 source;
+	bool force;
+	const char *owner;		/* NULL: none */
+};
+
+static inline void siitdc_eam_account(struct siitdc_eam *e, int dir,
+				      const struct sk_buff *skb)
+{
+	unsigned int segs = skb_is_gso(skb) ?
+			    max_t(unsigned int, skb_shinfo(skb)->gso_segs, 1) : 1;
+	unsigned long now = jiffies;
+
+	atomic64_add(segs, &e->pkts[dir]);
+	atomic64_add(skb->len, &e->bytes[dir]);
+	/* One store a jiffy at most: keep the cache line shared otherwise. */
+	if (READ_ONCE(e->last_used) != now)
+		WRITE_ONCE(e->last_used, now);
+}
 
 static inline void siitdc_eam_prefix4(const struct siitdc_eam *e,
 				      struct siitdc_prefix4 *p)
@@ -68,6 +118,8 @@ static inline void siitdc_eam_prefix6(const struct siitdc_eam *e,
 	p->len = e->key6.len;
 }
 
+int siitdc_table_cache_init(void);
+void siitdc_table_cache_exit(void);
 struct siitdc_table *siitdc_table_new(void);
 void siitdc_table_free(struct siitdc_table *t);
 
@@ -81,11 +133,31 @@ struct siitdc_eam *siitdc_table_find4(struct siitdc_table *t,
 struct siitdc_eam *siitdc_table_find6(struct siitdc_table *t,
 				      const struct siitdc_prefix6 *p);
 
-/* Writers: caller holds the instance lock. */
-int siitdc_table_add(struct siitdc_table *t, const struct siitdc_prefix4 *p4,
-		     const struct siitdc_prefix6 *p6, bool force,
+/*
+ * Writers: caller holds the instance lock. siitdc_table_add() of an entry
+ * identical to an existing one (both prefixes) refreshes that one instead:
+ * *@refreshed tells which happened, *@out which entry it was.
+ */
+int siitdc_table_add(struct siitdc_table *t, const struct siitdc_eam_params *p,
+		     struct siitdc_eam **out, bool *refreshed,
 		     struct netlink_ext_ack *extack);
+void siitdc_table_set_ttl(struct siitdc_table *t, struct siitdc_eam *e,
+			  u32 ttl);
+void siitdc_table_set_expires(struct siitdc_table *t, struct siitdc_eam *e,
+			      unsigned long expires);
+/* Unlinked entries are invisible to new readers but not freed yet... */
+void siitdc_table_unlink(struct siitdc_table *t, struct siitdc_eam *e);
+/* ... until freed (after a grace period), or linked back in. */
+void siitdc_table_release(struct siitdc_eam *e);
+int siitdc_table_relink(struct siitdc_table *t, struct siitdc_eam *e);
 void siitdc_table_del(struct siitdc_table *t, struct siitdc_eam *e);
-u32 siitdc_table_flush(struct siitdc_table *t);
+/* @owner NULL: every entry. @fn, if set, sees each entry before it goes. */
+u32 siitdc_table_flush(struct siitdc_table *t, const char *owner,
+		       void (*fn)(struct siitdc_eam *e, void *arg), void *arg);
+/* Removes expired entries, calling @fn for each first. */
+void siitdc_table_expire(struct siitdc_table *t,
+			 void (*fn)(struct siitdc_eam *e, void *arg), void *arg);
+/* Seconds left (rounded up), or 0 for an entry that never expires. */
+u32 siitdc_eam_ttl_left(const struct siitdc_eam *e);
 
 #endif /* _SIITDC_TABLE_H */

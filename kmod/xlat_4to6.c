@@ -23,6 +23,7 @@
 
 /* What the decision step learnt, for the rewrite step. */
 struct xlat4 {
+	struct siitdc_eam *eam;	/* the destination's entry, charged */
 	struct in6_addr saddr;
 	struct in6_addr daddr;
 	unsigned int ihl;
@@ -148,6 +149,7 @@ static enum siitdc_verdict decide(struct siitdc_net *sn, struct sk_buff *skb,
 		return drop(sn, SIITDC_STAT_DROP_SRC_ILLEGAL);
 	if (siitdc_wkp_nonglobal(cfg, iph->saddr))
 		return drop(sn, SIITDC_STAT_DROP_WKP_NONGLOBAL);
+	x->eam = e;
 	siitdc_eam_prefix4(e, &p4);
 	siitdc_eam_prefix6(e, &p6);
 	siitdc_eam_4to6(&p4, &p6, iph->daddr, &x->daddr);
@@ -342,6 +344,7 @@ enum siitdc_verdict siitdc_xlat_4to6(struct siitdc_net *sn,
 		return v;
 
 	/* Decided: from here on nothing fails. */
+	siitdc_eam_account(x.eam, SIITDC_DIR_4TO6, *pskb);
 	rewrite(sn, *pskb, &x);
 	siitdc_count(sn, SIITDC_STAT_XLAT_4TO6);
 	return SIITDC_XLATED;

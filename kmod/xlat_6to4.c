@@ -26,6 +26,7 @@
 #define SIITDC_MAX_EXTHDRS	8
 
 struct xlat6 {
+	struct siitdc_eam *eam;	/* the source's entry, charged; or NULL */
 	__be32 saddr;
 	__be32 daddr;
 	unsigned int l4off;	/* IPv6 header plus extension headers */
@@ -118,13 +119,15 @@ malformed:
 }
 
 static bool map_src(struct siitdc_table *t, const struct siitdc_config *cfg,
-		    const struct in6_addr *saddr, __be32 *out)
+		    const struct in6_addr *saddr, __be32 *out,
+		    struct siitdc_eam **eam)
 {
 	struct siitdc_prefix4 p4;
 	struct siitdc_prefix6 p6;
 	struct siitdc_eam *e;
 
 	e = siitdc_table_lookup6(t, saddr);
+	*eam = e;
 	if (e) {
 		siitdc_eam_prefix4(e, &p4);
 		siitdc_eam_prefix6(e, &p6);
@@ -213,7 +216,7 @@ static enum siitdc_verdict decide(struct siitdc_net *sn, struct sk_buff *skb,
 		return drop(sn, SIITDC_STAT_DROP_DST_ILLEGAL);
 	if (siitdc_wkp_nonglobal(cfg, x->daddr))
 		return drop(sn, SIITDC_STAT_DROP_WKP_NONGLOBAL);
-	if (!map_src(t, cfg, &ip6h->saddr, &x->saddr)) {
+	if (!map_src(t, cfg, &ip6h->saddr, &x->saddr, &x->eam)) {
 		/* RFC 7915 5.1: source failed ingress/egress policy. */
 		siitdc_reply(st, ICMPV6_DEST_UNREACH, ICMPV6_POLICY_FAIL, 0);
 		return drop(sn, SIITDC_STAT_DROP_SRC_UNMAPPED);
@@ -369,6 +372,8 @@ enum siitdc_verdict siitdc_xlat_6to4(struct siitdc_net *sn,
 		return v;
 
 	/* Decided: from here on nothing fails. */
+	if (x.eam)
+		siitdc_eam_account(x.eam, SIITDC_DIR_6TO4, *pskb);
 	rewrite(sn, *pskb, &x);
 	siitdc_count(sn, SIITDC_STAT_XLAT_6TO4);
 	return v;

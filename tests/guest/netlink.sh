@@ -103,7 +103,7 @@ accepted "raw config_get: pool6 and count" \
 	"config_get config{pool6_addr=2001:db8:46::,pool6_len=96,$DEFAULTS,eam_count=1}" \
 	config_get
 accepted "raw eam_get by IPv4 address" \
-	"eam{v4_addr=198.51.100.7,v4_len=32,v6_addr=2001:db8:6::7,v6_len=128}" \
+	"eam{v4_addr=198.51.100.7,v4_len=32,v6_addr=2001:db8:6::7,v6_len=128,source=0,pkts_4to6=" \
 	eam_get "eam{v4_addr=ip4:198.51.100.7}"
 accepted "raw eam_get by IPv6 address" "v4_addr=198.51.100.7," \
 	eam_get "eam{v6_addr=ip6:2001:db8:6::7}"
@@ -144,11 +144,11 @@ refused "policy: unknown attribute in the eam nest" EINVAL \
 refused "policy: attribute 0 in the eam nest" EINVAL \
 	"Unknown attribute type [at eam.0]" eam_add "eam{0=u8:1,$E4,$E6}"
 refused "policy: unknown top-level attribute" EINVAL \
-	"Unknown attribute type [at 6]" eam_add "eam{$E4,$E6}" 6=u32:0
+	"Unknown attribute type [at 99]" eam_add "eam{$E4,$E6}" 99=u32:0
 refused "policy: unknown top-level attribute on a get" EINVAL \
 	"Unknown attribute type [at 99]" config_get 99=hex:00
 refused "policy: flags with an unknown bit" EINVAL "reserved bit set [at flags]" \
-	eam_add "eam{$E4,$E6}" flags=u32:3
+	eam_add "eam{$E4,$E6}" flags=u32:4
 refused "policy: nest without NLA_F_NESTED" EINVAL "NLA_F_NESTED is missing" \
 	--no-nest-flag eam_add "eam{$E4,$E6}"
 refused "policy: reply-only stats in a request" EINVAL \

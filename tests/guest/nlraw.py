@@ -60,7 +60,13 @@ STATS = ['unspec', 'xlat_4to6', 'xlat_6to4', 'pass_4', 'pass_6',
 
 # Attribute tables: name -> (number, type, sub-table for nests).
 EAM = {'v4_addr': (1, 'ip4', None), 'v4_len': (2, 'u8', None),
-       'v6_addr': (3, 'ip6', None), 'v6_len': (4, 'u8', None)}
+       'v6_addr': (3, 'ip6', None), 'v6_len': (4, 'u8', None),
+       'ttl': (5, 'u32', None), 'owner': (6, 'str', None),
+       'source': (7, 'u8', None), 'op': (8, 'u8', None),
+       'flags': (9, 'u32', None), 'pkts_4to6': (10, 'u64', None),
+       'bytes_4to6': (11, 'u64', None), 'pkts_6to4': (12, 'u64', None),
+       'bytes_6to4': (13, 'u64', None), 'idle_ms': (14, 'u64', None),
+       'pad': (15, 'hex', None)}
 CFG = {'pool6_addr': (1, 'ip6', None), 'pool6_len': (2, 'u8', None),
        'pool6_clear': (3, 'flag', None), 'eam_count': (4, 'u32', None),
        'pool6791v4_addr': (5, 'ip4', None), 'pool6791v4_len': (6, 'u8', None),
@@ -76,7 +82,8 @@ CFG = {'pool6_addr': (1, 'ip6', None), 'pool6_len': (2, 'u8', None),
 STAT = {name: (i, 'u64', None) for i, name in enumerate(STATS) if i}
 TOP = {'eam': (1, 'nest', EAM), 'config': (2, 'nest', CFG),
        'stats': (3, 'nest', STAT), 'flags': (4, 'u32', None),
-       'count': (5, 'u32', None)}
+       'count': (5, 'u32', None), 'results': (6, 'hex', None),
+       'pad': (7, 'hex', None)}
 INTS = {'u8': 'B', 'u16': 'H', 'u32': 'I', 'u64': 'Q'}
 
 

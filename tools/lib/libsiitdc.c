@@ -9,6 +9,7 @@
  */
 #include "libsiitdc.h"
 
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,16 +32,52 @@
 
 #define MSG_LEN 512
 
+/*
+ * The most one batch operation can take: the nest, OP, both addresses and
+ * lengths, TTL, OWNER (31 bytes and a NUL), SOURCE and FLAGS, 124 bytes.
+ */
+#define BATCH_OP_MAX	128
+/* Header, genl header, SIITDC_A_FLAGS, and slack. */
+#define BATCH_HDR_ROOM	256
+
+/* Receive buffer asked for by siitdc_events_subscribe() (may be capped). */
+#define EVENTS_RCVBUF	(4 * 1024 * 1024)
+
 struct req;
+
+/* The batch being built (siitdc_batch_*). */
+struct batch {
+	bool active;
+	uint32_t flags;			/* SIITDC_A_FLAGS of every message */
+	unsigned int max_ops;
+	unsigned int max_bytes;
+	struct nl_msg *msg;		/* message being filled, or NULL */
+	unsigned int n;			/* operations in it */
+	/* Where each operation's nest starts and ends, from the nlmsghdr. */
+	uint32_t off[SIITDC_BATCH_MAX];
+	uint32_t end[SIITDC_BATCH_MAX];
+	struct siitdc_batch_status st;
+};
 
 struct siitdc {
 	struct nl_sock *sk;
 	struct nl_cb *cb;
+	struct nl_cb *ecb;		/* events (after subscribing) */
 	int family;
 	struct req *req;		/* request in flight */
 	char kmsg[MSG_LEN];		/* kernel extack, failed request */
 	char lmsg[MSG_LEN];		/* userspace-detected failure */
 	char warn[MSG_LEN];		/* kernel extack, successful request */
+	bool has_err_off;		/* NLMSGERR_ATTR_OFFS of the last error */
+	uint32_t err_off;
+
+	unsigned int lim_ops;		/* siitdc_batch_set_limits(), 0: default */
+	unsigned int lim_bytes;
+	struct batch b;
+
+	siitdc_event_cb ev_cb;		/* siitdc_events_run() in progress */
+	void *ev_arg;
+	int ev_ret;
 };
 
 /*
@@ -187,7 +224,8 @@ static void parse_ext_ack(const void *tlvs, int len, char *dst)
  * struct nlmsgerr and the echoed request (all of it, or only its header when
  * NLM_F_CAPPED is set) and extracts the message into dst.
  */
-static void error_ext_ack(const struct nlmsghdr *nlh, char *dst)
+static void error_ext_ack(const struct nlmsghdr *nlh, char *dst,
+			  struct siitdc *h)
 {
 	const struct nlmsgerr *e = NLMSG_DATA(nlh);
 	size_t total = nlh->nlmsg_len, off;
@@ -205,6 +243,17 @@ static void error_ext_ack(const struct nlmsghdr *nlh, char *dst)
 	if (off >= total)
 		return;
 	parse_ext_ack((const char *)nlh + off, (int)(total - off), dst);
+	if (h && total - off >= sizeof(struct nlattr)) {
+		const struct nlattr *a = nla_find((const struct nlattr *)
+						  ((const char *)nlh + off),
+						  (int)(total - off),
+						  NLMSGERR_ATTR_OFFS);
+
+		if (a && nla_len(a) >= (int)sizeof(uint32_t)) {
+			h->has_err_off = true;
+			h->err_off = nla_get_u32((struct nlattr *)a);
+		}
+	}
 }
 
 /* -------------------------------------------------------------------------
@@ -216,8 +265,10 @@ static int cb_seq_check(struct nl_msg *msg, void *arg)
 	struct siitdc *h = arg;
 	struct sockaddr_nl *src = nlmsg_get_src(msg);
 
-	/* Only the kernel's answers to the request in flight. */
-	if (src && src->nl_pid != 0)
+	/* Only the kernel's answers to the request in flight, no events. */
+	if (src && (src->nl_pid != 0 || src->nl_groups != 0))
+		return NL_SKIP;
+	if (!h->req)
 		return NL_SKIP;
 	if (nlmsg_hdr(msg)->nlmsg_seq != h->req->seq)
 		return NL_SKIP;
@@ -281,7 +332,7 @@ static int cb_err(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 		if (!r->err)
 			r->err = -EIO;
 		h->lmsg[0] = '\0';
-		error_ext_ack(nlh, h->kmsg);
+		error_ext_ack(nlh, h->kmsg, h);
 	}
 	return NL_STOP;
 }
@@ -291,7 +342,7 @@ static int cb_ack(struct nl_msg *msg, void *arg)
 	struct siitdc *h = arg;
 
 	h->req->done = true;
-	error_ext_ack(nlmsg_hdr(msg), h->warn);
+	error_ext_ack(nlmsg_hdr(msg), h->warn, NULL);
 	return NL_STOP;
 }
 
@@ -347,6 +398,7 @@ static int transact(struct siitdc *h, struct nl_msg *msg, struct req *r)
 	int err;
 
 	h->kmsg[0] = h->lmsg[0] = h->warn[0] = '\0';
+	h->has_err_off = false;
 	r->h = h;
 	h->req = r;
 
@@ -430,6 +482,12 @@ int siitdc_open(struct siitdc **out)
 	/* Old kernels lack extended acks: that only costs the messages. */
 	(void)setsockopt(nl_socket_get_fd(h->sk), SOL_NETLINK,
 			 NETLINK_EXT_ACK, &one, sizeof(one));
+	/*
+	 * Errors echo only the request's header, not a whole batch message
+	 * (which could make the error larger than the receive buffer).
+	 */
+	(void)setsockopt(nl_socket_get_fd(h->sk), SOL_NETLINK,
+			 NETLINK_CAP_ACK, &one, sizeof(one));
 
 	err = genl_ctrl_resolve(h->sk, SIITDC_GENL_NAME);
 	if (err < 0) {
@@ -465,6 +523,10 @@ void siitdc_close(struct siitdc *h)
 {
 	if (!h)
 		return;
+	if (h->b.msg)
+		nlmsg_free(h->b.msg);
+	if (h->ecb)
+		nl_cb_put(h->ecb);
 	if (h->cb)
 		nl_cb_put(h->cb);
 	if (h->sk)
@@ -503,39 +565,158 @@ static bool check_family(struct siitdc *h, const struct siitdc_prefix *p)
 	return false;
 }
 
-static int parse_eam(struct req *r, struct nlattr *nest, struct siitdc_eam *e)
+/* A u64 attribute of at least 8 bytes, or false. */
+static bool get_u64(struct nlattr *a, uint64_t *out)
+{
+	if (!a || nla_len(a) < (int)sizeof(uint64_t))
+		return false;
+	*out = nla_get_u64(a);
+	return true;
+}
+
+/*
+ * Decodes the SIITDC_A_EAM nest into *e. Returns 0, or -1 with a message in
+ * err[MSG_LEN].
+ */
+static int decode_eam(struct nlattr *nest, struct siitdc_eam *e, char *err)
 {
 	static struct nla_policy pol[SIITDC_EAM_A_MAX + 1] = {
 		[SIITDC_EAM_A_V4_ADDR]	= { .type = NLA_UNSPEC },
 		[SIITDC_EAM_A_V4_LEN]	= { .type = NLA_U8 },
 		[SIITDC_EAM_A_V6_ADDR]	= { .type = NLA_UNSPEC },
 		[SIITDC_EAM_A_V6_LEN]	= { .type = NLA_U8 },
+		[SIITDC_EAM_A_TTL]	= { .type = NLA_U32 },
+		/* Not NLA_STRING: tolerate a missing NUL, copy with care. */
+		[SIITDC_EAM_A_OWNER]	= { .type = NLA_UNSPEC },
+		[SIITDC_EAM_A_SOURCE]	= { .type = NLA_U8 },
+		[SIITDC_EAM_A_PKTS_4TO6] = { .type = NLA_U64 },
+		[SIITDC_EAM_A_BYTES_4TO6] = { .type = NLA_U64 },
+		[SIITDC_EAM_A_PKTS_6TO4] = { .type = NLA_U64 },
+		[SIITDC_EAM_A_BYTES_6TO4] = { .type = NLA_U64 },
+		[SIITDC_EAM_A_IDLE_MS]	= { .type = NLA_U64 },
 	};
 	struct nlattr *tb[SIITDC_EAM_A_MAX + 1];
-	int err;
+	int err_nl, i;
 
 	memset(e, 0, sizeof(*e));
-	err = nla_parse_nested(tb, SIITDC_EAM_A_MAX, nest, pol);
-	if (err < 0)
-		return req_fail(r, -EBADMSG, "malformed entry in kernel reply: %s",
-				nl_geterror(err));
-	if (!tb[SIITDC_EAM_A_V4_ADDR] || nla_len(tb[SIITDC_EAM_A_V4_ADDR]) != 4)
-		return req_fail(r, -EBADMSG,
-				"entry in kernel reply lacks a 4-byte IPv4 address");
-	if (!tb[SIITDC_EAM_A_V6_ADDR] || nla_len(tb[SIITDC_EAM_A_V6_ADDR]) != 16)
-		return req_fail(r, -EBADMSG,
-				"entry in kernel reply lacks a 16-byte IPv6 address");
+	err_nl = nla_parse_nested(tb, SIITDC_EAM_A_MAX, nest, pol);
+	if (err_nl < 0) {
+		snprintf(err, MSG_LEN, "malformed entry in kernel message: %s",
+			 nl_geterror(err_nl));
+		return -1;
+	}
+	if (!tb[SIITDC_EAM_A_V4_ADDR] || nla_len(tb[SIITDC_EAM_A_V4_ADDR]) != 4) {
+		snprintf(err, MSG_LEN,
+			 "entry in kernel message lacks a 4-byte IPv4 address");
+		return -1;
+	}
+	if (!tb[SIITDC_EAM_A_V6_ADDR] || nla_len(tb[SIITDC_EAM_A_V6_ADDR]) != 16) {
+		snprintf(err, MSG_LEN,
+			 "entry in kernel message lacks a 16-byte IPv6 address");
+		return -1;
+	}
 	memcpy(&e->v4, nla_data(tb[SIITDC_EAM_A_V4_ADDR]), 4);
 	memcpy(&e->v6, nla_data(tb[SIITDC_EAM_A_V6_ADDR]), 16);
 	e->v4_len = tb[SIITDC_EAM_A_V4_LEN] ?
 		nla_get_u8(tb[SIITDC_EAM_A_V4_LEN]) : 32;
 	e->v6_len = tb[SIITDC_EAM_A_V6_LEN] ?
 		nla_get_u8(tb[SIITDC_EAM_A_V6_LEN]) : 128;
-	if (e->v4_len > 32 || e->v6_len > 128)
-		return req_fail(r, -EBADMSG,
-				"entry in kernel reply has prefix lengths /%u, /%u",
-				e->v4_len, e->v6_len);
+	if (e->v4_len > 32 || e->v6_len > 128) {
+		snprintf(err, MSG_LEN,
+			 "entry in kernel message has prefix lengths /%u, /%u",
+			 e->v4_len, e->v6_len);
+		return -1;
+	}
+	if (tb[SIITDC_EAM_A_TTL])
+		e->ttl = nla_get_u32(tb[SIITDC_EAM_A_TTL]);
+	if (tb[SIITDC_EAM_A_OWNER]) {
+		const char *o = nla_data(tb[SIITDC_EAM_A_OWNER]);
+		int n = nla_len(tb[SIITDC_EAM_A_OWNER]);
+
+		for (i = 0; i < n && i < SIITDC_OWNER_MAX - 1 && o[i]; i++)
+			e->owner[i] = o[i];
+		e->owner[i] = '\0';
+	}
+	if (tb[SIITDC_EAM_A_SOURCE]) {
+		e->has_source = true;
+		e->source = nla_get_u8(tb[SIITDC_EAM_A_SOURCE]);
+	}
+	if (get_u64(tb[SIITDC_EAM_A_PKTS_4TO6], &e->pkts_4to6))
+		e->has_counters = true;
+	if (get_u64(tb[SIITDC_EAM_A_BYTES_4TO6], &e->bytes_4to6))
+		e->has_counters = true;
+	if (get_u64(tb[SIITDC_EAM_A_PKTS_6TO4], &e->pkts_6to4))
+		e->has_counters = true;
+	if (get_u64(tb[SIITDC_EAM_A_BYTES_6TO4], &e->bytes_6to4))
+		e->has_counters = true;
+	e->has_idle = get_u64(tb[SIITDC_EAM_A_IDLE_MS], &e->idle_ms);
 	return 0;
+}
+
+static int parse_eam(struct req *r, struct nlattr *nest, struct siitdc_eam *e)
+{
+	char err[MSG_LEN];
+
+	if (decode_eam(nest, e, err) < 0)
+		return req_fail(r, -EBADMSG, "%s", err);
+	return 0;
+}
+
+/* Checks what an entry to add must be; false with a local message. */
+static bool check_eam(struct siitdc *h, const struct siitdc_eam *e)
+{
+	if (e->v4_len > 32 || e->v6_len > 128) {
+		local_msg(h, "invalid prefix lengths /%u, /%u",
+			  e->v4_len, e->v6_len);
+		return false;
+	}
+	if (!memchr(e->owner, '\0', sizeof(e->owner))) {
+		local_msg(h, "owner name is not NUL-terminated within %d bytes",
+			  SIITDC_OWNER_MAX);
+		return false;
+	}
+	return true;
+}
+
+/* The attributes of an entry to add, inside an open SIITDC_A_EAM nest. */
+static int put_eam(struct nl_msg *msg, const struct siitdc_eam *e)
+{
+	if (nla_put(msg, SIITDC_EAM_A_V4_ADDR, 4, &e->v4) < 0 ||
+	    nla_put_u8(msg, SIITDC_EAM_A_V4_LEN, e->v4_len) < 0 ||
+	    nla_put(msg, SIITDC_EAM_A_V6_ADDR, 16, &e->v6) < 0 ||
+	    nla_put_u8(msg, SIITDC_EAM_A_V6_LEN, e->v6_len) < 0)
+		return -1;
+	if (e->ttl && nla_put_u32(msg, SIITDC_EAM_A_TTL, e->ttl) < 0)
+		return -1;
+	if (e->owner[0] && nla_put_string(msg, SIITDC_EAM_A_OWNER, e->owner) < 0)
+		return -1;
+	if (e->has_source && nla_put_u8(msg, SIITDC_EAM_A_SOURCE, e->source) < 0)
+		return -1;
+	return 0;
+}
+
+/* SIITDC_A_EAM with only the owner: the filter of flush and dump. */
+static int put_owner_filter(struct nl_msg *msg, const char *owner)
+{
+	struct nlattr *nest;
+
+	if (!owner)
+		return 0;
+	nest = nla_nest_start(msg, SIITDC_A_EAM);
+	if (!nest || nla_put_string(msg, SIITDC_EAM_A_OWNER, owner) < 0)
+		return -1;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static bool check_owner(struct siitdc *h, const char *owner)
+{
+	if (owner && (!owner[0] || strlen(owner) >= SIITDC_OWNER_MAX)) {
+		local_msg(h, "owner name must be 1 to %d bytes",
+			  SIITDC_OWNER_MAX - 1);
+		return false;
+	}
+	return true;
 }
 
 /* -------------------------------------------------------------------------
@@ -548,20 +729,14 @@ int siitdc_eam_add(struct siitdc *h, const struct siitdc_eam *e,
 	struct nl_msg *msg;
 	struct nlattr *nest;
 
-	if (e->v4_len > 32 || e->v6_len > 128) {
-		local_msg(h, "invalid prefix lengths /%u, /%u",
-			  e->v4_len, e->v6_len);
+	h->kmsg[0] = h->lmsg[0] = h->warn[0] = '\0';
+	if (!check_eam(h, e))
 		return -EINVAL;
-	}
 	msg = req_msg(h, SIITDC_CMD_EAM_ADD, NLM_F_ACK);
 	if (!msg)
 		return msg_nomem(h, msg);
 	nest = nla_nest_start(msg, SIITDC_A_EAM);
-	if (!nest ||
-	    nla_put(msg, SIITDC_EAM_A_V4_ADDR, 4, &e->v4) < 0 ||
-	    nla_put_u8(msg, SIITDC_EAM_A_V4_LEN, e->v4_len) < 0 ||
-	    nla_put(msg, SIITDC_EAM_A_V6_ADDR, 16, &e->v6) < 0 ||
-	    nla_put_u8(msg, SIITDC_EAM_A_V6_LEN, e->v6_len) < 0)
+	if (!nest || put_eam(msg, e) < 0)
 		return msg_nomem(h, msg);
 	nla_nest_end(msg, nest);
 	if (nla_put_u32(msg, SIITDC_A_FLAGS, flags) < 0)
@@ -618,6 +793,7 @@ int siitdc_eam_get(struct siitdc *h, const struct siitdc_prefix *addr,
 struct dump_ctx {
 	siitdc_eam_cb cb;
 	void *arg;
+	const char *owner;		/* filter, or NULL */
 	int cb_ret;			/* non-zero: the callback asked to stop */
 };
 
@@ -636,6 +812,8 @@ static int dump_reply(struct req *r, struct nlattr *attrs, int len)
 			return err;
 		if (d->cb_ret)
 			continue;
+		if (d->owner && strcmp(e.owner, d->owner))
+			continue;
 		d->cb_ret = d->cb(&e, d->arg);
 	}
 	return 0;
@@ -643,14 +821,23 @@ static int dump_reply(struct req *r, struct nlattr *attrs, int len)
 
 int siitdc_eam_dump(struct siitdc *h, siitdc_eam_cb cb, void *arg)
 {
-	struct dump_ctx d = { .cb = cb, .arg = arg };
+	return siitdc_eam_dump_owner(h, NULL, cb, arg);
+}
+
+int siitdc_eam_dump_owner(struct siitdc *h, const char *owner,
+			  siitdc_eam_cb cb, void *arg)
+{
+	struct dump_ctx d = { .cb = cb, .arg = arg, .owner = owner };
 	struct req r = { .cmd = SIITDC_CMD_EAM_GET, .parse = dump_reply,
 			 .priv = &d };
 	struct nl_msg *msg;
 	int err;
 
+	h->kmsg[0] = h->lmsg[0] = h->warn[0] = '\0';
+	if (!check_owner(h, owner))
+		return -EINVAL;
 	msg = req_msg(h, SIITDC_CMD_EAM_GET, NLM_F_DUMP);
-	if (!msg)
+	if (!msg || put_owner_filter(msg, owner) < 0)
 		return msg_nomem(h, msg);
 	err = transact(h, msg, &r);
 	if (d.cb_ret)
@@ -670,12 +857,20 @@ static int flush_reply(struct req *r, struct nlattr *attrs, int len)
 
 long siitdc_eam_flush(struct siitdc *h)
 {
+	return siitdc_eam_flush_owner(h, NULL);
+}
+
+long siitdc_eam_flush_owner(struct siitdc *h, const char *owner)
+{
 	struct nl_msg *msg;
 	uint32_t count = 0;
 	int err;
 
+	h->kmsg[0] = h->lmsg[0] = h->warn[0] = '\0';
+	if (!check_owner(h, owner))
+		return -EINVAL;
 	msg = req_msg(h, SIITDC_CMD_EAM_FLUSH, NLM_F_ACK);
-	if (!msg)
+	if (!msg || put_owner_filter(msg, owner) < 0)
 		return msg_nomem(h, msg);
 	err = simple_request(h, msg, SIITDC_CMD_EAM_FLUSH, flush_reply, &count,
 			     true);
@@ -1092,4 +1287,497 @@ int siitdc_stats_get(struct siitdc *h, struct siitdc_stats *out)
 		return msg_nomem(h, msg);
 	return simple_request(h, msg, SIITDC_CMD_STATS_GET, stats_reply, out,
 			      true);
+}
+
+/* -------------------------------------------------------------------------
+ * Batches
+ */
+
+const struct siitdc_batch_status *siitdc_batch_status(const struct siitdc *h)
+{
+	return &h->b.st;
+}
+
+void siitdc_batch_set_limits(struct siitdc *h, unsigned int ops,
+			     unsigned int bytes)
+{
+	h->lim_ops = ops;
+	h->lim_bytes = bytes;
+}
+
+/* Ends the batch, dropping whatever is queued; the status stays. */
+static void batch_stop(struct siitdc *h)
+{
+	struct batch *b = &h->b;
+
+	if (b->msg)
+		nlmsg_free(b->msg);
+	b->msg = NULL;
+	b->n = 0;
+	b->active = false;
+}
+
+void siitdc_batch_cancel(struct siitdc *h)
+{
+	batch_stop(h);
+}
+
+int siitdc_batch_begin(struct siitdc *h, uint32_t flags)
+{
+	struct batch *b = &h->b;
+
+	h->kmsg[0] = h->lmsg[0] = h->warn[0] = '\0';
+	batch_stop(h);
+	memset(&b->st, 0, sizeof(b->st));
+	b->st.failed_op = -1;
+	if (flags & ~SIITDC_F_STAGED) {
+		local_msg(h, "invalid batch flags 0x%x", flags);
+		return -EINVAL;
+	}
+	b->flags = flags;
+	b->max_ops = SIITDC_BATCH_OPS;
+	if (h->lim_ops && h->lim_ops < b->max_ops)
+		b->max_ops = h->lim_ops;
+	if (b->max_ops > SIITDC_BATCH_MAX)
+		b->max_ops = SIITDC_BATCH_MAX;
+	b->max_bytes = SIITDC_BATCH_BYTES;
+	if (h->lim_bytes && h->lim_bytes < b->max_bytes)
+		b->max_bytes = h->lim_bytes;
+	b->active = true;
+	return 0;
+}
+
+struct batch_reply {
+	unsigned int n;			/* operations in the request */
+	bool has_count;
+	uint32_t count;
+	long fail_idx;			/* first failing operation, or -1 */
+	int fail_err;			/* its errno, negative */
+};
+
+static int batch_reply(struct req *r, struct nlattr *attrs, int len)
+{
+	struct batch_reply *br = r->priv;
+	struct nlattr *a;
+	long cancelled = -1;
+	int32_t v;
+	int i, n;
+
+	a = nla_find(attrs, len, SIITDC_A_COUNT);
+	if (a && nla_len(a) >= (int)sizeof(uint32_t)) {
+		br->has_count = true;
+		br->count = nla_get_u32(a);
+	}
+	a = nla_find(attrs, len, SIITDC_A_RESULTS);
+	if (!a)
+		return 0;
+	n = nla_len(a) / (int)sizeof(int32_t);
+	if (n > (int)br->n)
+		n = (int)br->n;
+	/*
+	 * The first failure. An operation that was not tried because an
+	 * earlier one failed may be reported as ECANCELED: prefer a real
+	 * error to it.
+	 */
+	for (i = 0; i < n; i++) {
+		memcpy(&v, (const char *)nla_data(a) + i * sizeof(v), sizeof(v));
+		if (!v)
+			continue;
+		if (v > 0)
+			v = -v;
+		if (v == -ECANCELED) {
+			if (cancelled < 0)
+				cancelled = i;
+			continue;
+		}
+		br->fail_idx = i;
+		br->fail_err = v;
+		return 0;
+	}
+	if (cancelled >= 0) {
+		br->fail_idx = cancelled;
+		br->fail_err = -ECANCELED;
+	}
+	return 0;
+}
+
+/* The operation of the message whose nest holds byte off, or -1. */
+static long op_at_offset(const struct batch *b, unsigned int n, uint32_t off)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (off >= b->off[i] && off < b->end[i])
+			return (long)i;
+	return -1;
+}
+
+/* Sends the message being filled and waits for its reply. */
+static int batch_send(struct siitdc *h)
+{
+	struct batch *b = &h->b;
+	struct batch_reply br = { .n = b->n, .fail_idx = -1 };
+	struct req r = { .cmd = SIITDC_CMD_EAM_BATCH, .parse = batch_reply,
+			 .priv = &br };
+	struct nl_msg *msg = b->msg;
+	unsigned long first = b->st.sent;
+	unsigned int n = b->n;
+	long idx;
+	int err;
+
+	if (!msg || !n)
+		return 0;
+	b->msg = NULL;
+	b->n = 0;
+	err = transact(h, msg, &r);	/* frees msg */
+	b->st.sent += n;
+	b->st.messages++;
+
+	if (!err && br.fail_idx < 0) {
+		/* No count in the reply: the kernel applied them all. */
+		b->st.applied += br.has_count ? br.count : n;
+		return 0;
+	}
+
+	idx = br.fail_idx;
+	if (idx < 0 && err && h->has_err_off)
+		idx = op_at_offset(b, n, h->err_off);
+	if (!err) {
+		/* Refused through the results only: the warning explains it. */
+		err = br.fail_err;
+		if (!h->kmsg[0])
+			memcpy(h->kmsg, h->warn, sizeof(h->kmsg));
+		h->warn[0] = '\0';
+	} else if (br.fail_idx >= 0 && !h->lmsg[0]) {
+		/* A kernel refusal: the operation's errno is the precise one. */
+		err = br.fail_err;
+	}
+	b->st.failed = true;
+	b->st.failed_op = idx >= 0 ? (long)(first + (unsigned long)idx) : -1;
+	b->st.failed_err = err;
+	b->st.first_in_msg = first;
+	b->st.n_in_msg = n;
+	batch_stop(h);
+	return err;
+}
+
+/*
+ * Makes room for one more operation: sends the current message when it is
+ * full, starts a new one when there is none. Returns the message or NULL
+ * (with the error in *err).
+ */
+static struct nl_msg *batch_room(struct siitdc *h, int *err)
+{
+	struct batch *b = &h->b;
+
+	*err = 0;
+	if (!b->active) {
+		local_msg(h, "no batch in progress");
+		*err = -EINVAL;
+		return NULL;
+	}
+	h->kmsg[0] = h->lmsg[0] = h->warn[0] = '\0';
+	if (b->msg && (b->n >= b->max_ops ||
+		       nlmsg_hdr(b->msg)->nlmsg_len + BATCH_OP_MAX >
+		       b->max_bytes)) {
+		*err = batch_send(h);
+		if (*err < 0)
+			return NULL;
+	}
+	if (!b->msg) {
+		b->msg = nlmsg_alloc_size(b->max_bytes + BATCH_HDR_ROOM);
+		if (!b->msg ||
+		    !genlmsg_put(b->msg, NL_AUTO_PORT, NL_AUTO_SEQ, h->family,
+				 0, NLM_F_ACK, SIITDC_CMD_EAM_BATCH,
+				 SIITDC_GENL_VERSION) ||
+		    (b->flags &&
+		     nla_put_u32(b->msg, SIITDC_A_FLAGS, b->flags) < 0)) {
+			local_msg(h, "cannot build request: out of memory");
+			*err = -ENOMEM;
+			batch_stop(h);
+			return NULL;
+		}
+	}
+	return b->msg;
+}
+
+/* Opens the nest of the next operation, with its SIITDC_EAM_A_OP. */
+static struct nlattr *op_start(struct siitdc *h, uint8_t op, int *err)
+{
+	struct nl_msg *msg = batch_room(h, err);
+	struct nlattr *nest;
+
+	if (!msg)
+		return NULL;
+	nest = nla_nest_start(msg, SIITDC_A_EAM);
+	if (!nest || nla_put_u8(msg, SIITDC_EAM_A_OP, op) < 0) {
+		local_msg(h, "cannot build request: message full");
+		*err = -EMSGSIZE;
+		batch_stop(h);
+		return NULL;
+	}
+	return nest;
+}
+
+static int op_end(struct siitdc *h, struct nlattr *nest, int put_err)
+{
+	struct batch *b = &h->b;
+	const char *base = (const char *)nlmsg_hdr(b->msg);
+
+	if (put_err < 0) {
+		local_msg(h, "cannot build request: message full");
+		batch_stop(h);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(b->msg, nest);
+	b->off[b->n] = (uint32_t)((const char *)nest - base);
+	b->end[b->n] = (uint32_t)((const char *)nest - base) +
+		(uint32_t)nest->nla_len;
+	b->n++;
+	b->st.queued++;
+	return 0;
+}
+
+int siitdc_batch_add(struct siitdc *h, const struct siitdc_eam *e,
+		     uint32_t flags)
+{
+	struct nlattr *nest;
+	int err, perr;
+
+	if (!check_eam(h, e))
+		return -EINVAL;
+	nest = op_start(h, SIITDC_OP_ADD, &err);
+	if (!nest)
+		return err;
+	perr = put_eam(h->b.msg, e);
+	if (!perr && flags)
+		perr = nla_put_u32(h->b.msg, SIITDC_EAM_A_FLAGS, flags);
+	return op_end(h, nest, perr);
+}
+
+int siitdc_batch_del(struct siitdc *h, const struct siitdc_prefix *p)
+{
+	struct nlattr *nest;
+	int err;
+
+	if (!check_family(h, p))
+		return -EINVAL;
+	nest = op_start(h, SIITDC_OP_DEL, &err);
+	if (!nest)
+		return err;
+	return op_end(h, nest, put_prefix(h->b.msg, p, true));
+}
+
+int siitdc_batch_refresh(struct siitdc *h, const struct siitdc_prefix *p,
+			 uint32_t ttl)
+{
+	struct nlattr *nest;
+	int err, perr;
+
+	if (!check_family(h, p))
+		return -EINVAL;
+	nest = op_start(h, SIITDC_OP_REFRESH, &err);
+	if (!nest)
+		return err;
+	perr = put_prefix(h->b.msg, p, true);
+	/* Always sent: 0 takes the lifetime away. */
+	if (!perr)
+		perr = nla_put_u32(h->b.msg, SIITDC_EAM_A_TTL, ttl);
+	return op_end(h, nest, perr);
+}
+
+int siitdc_batch_end(struct siitdc *h)
+{
+	int err;
+
+	if (!h->b.active) {
+		local_msg(h, "no batch in progress");
+		return -EINVAL;
+	}
+	h->kmsg[0] = h->lmsg[0] = h->warn[0] = '\0';
+	err = batch_send(h);
+	batch_stop(h);
+	return err;
+}
+
+int siitdc_eam_refresh(struct siitdc *h, const struct siitdc_prefix *p,
+		       uint32_t ttl)
+{
+	int err = siitdc_batch_begin(h, 0);
+
+	if (!err)
+		err = siitdc_batch_refresh(h, p, ttl);
+	if (!err)
+		err = siitdc_batch_end(h);
+	batch_stop(h);
+	return err;
+}
+
+/* -------------------------------------------------------------------------
+ * Replacing the table
+ */
+
+static int replace_cmd(struct siitdc *h, uint8_t cmd)
+{
+	struct nl_msg *msg;
+
+	h->kmsg[0] = h->lmsg[0] = h->warn[0] = '\0';
+	msg = req_msg(h, cmd, NLM_F_ACK);
+	if (!msg)
+		return msg_nomem(h, msg);
+	return simple_request(h, msg, cmd, NULL, NULL, false);
+}
+
+int siitdc_replace_begin(struct siitdc *h)
+{
+	return replace_cmd(h, SIITDC_CMD_REPLACE_BEGIN);
+}
+
+int siitdc_replace_commit(struct siitdc *h)
+{
+	return replace_cmd(h, SIITDC_CMD_REPLACE_COMMIT);
+}
+
+int siitdc_replace_abort(struct siitdc *h)
+{
+	return replace_cmd(h, SIITDC_CMD_REPLACE_ABORT);
+}
+
+/* -------------------------------------------------------------------------
+ * Events
+ */
+
+/* Multicast messages from the kernel only. */
+static int ev_seq_check(struct nl_msg *msg, void *arg)
+{
+	struct sockaddr_nl *src = nlmsg_get_src(msg);
+
+	(void)arg;
+	if (src && (src->nl_pid != 0 || src->nl_groups == 0))
+		return NL_SKIP;
+	return NL_OK;
+}
+
+static int ev_valid(struct nl_msg *msg, void *arg)
+{
+	struct siitdc *h = arg;
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	struct siitdc_event ev;
+	struct genlmsghdr *g;
+	struct nlattr *a, *attrs;
+	char err[MSG_LEN];
+	int len;
+
+	if (h->ev_ret || !h->ev_cb)
+		return NL_SKIP;
+	if (nlh->nlmsg_type != h->family || !genlmsg_valid_hdr(nlh, 0))
+		return NL_SKIP;
+	g = nlmsg_data(nlh);
+	attrs = genlmsg_attrdata(g, 0);
+	len = genlmsg_attrlen(g, 0);
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = g->cmd;
+	a = nla_find(attrs, len, SIITDC_A_EAM);
+	if (a) {
+		if (decode_eam(a, &ev.eam, err) < 0) {
+			local_msg(h, "event %u skipped: %s", g->cmd, err);
+			return NL_SKIP;
+		}
+		ev.has_eam = true;
+	}
+	a = nla_find(attrs, len, SIITDC_A_COUNT);
+	if (a && nla_len(a) >= (int)sizeof(uint32_t)) {
+		ev.has_count = true;
+		ev.count = nla_get_u32(a);
+	}
+	h->ev_ret = h->ev_cb(&ev, h->ev_arg);
+	return h->ev_ret ? NL_STOP : NL_OK;
+}
+
+int siitdc_events_subscribe(struct siitdc *h)
+{
+	int fd = nl_socket_get_fd(h->sk), size = EVENTS_RCVBUF, grp, err;
+
+	h->kmsg[0] = h->lmsg[0] = h->warn[0] = '\0';
+	grp = genl_ctrl_resolve_grp(h->sk, SIITDC_GENL_NAME,
+				    SIITDC_MCGRP_EVENTS);
+	if (grp < 0) {
+		if (grp == -NLE_OBJ_NOTFOUND) {
+			local_msg(h, "the module has no \"%s\" multicast group",
+				  SIITDC_MCGRP_EVENTS);
+			return -EOPNOTSUPP;
+		}
+		local_msg(h, "cannot resolve the events group: %s",
+			  nl_geterror(grp));
+		return nlerr_to_errno(grp);
+	}
+	if (!h->ecb) {
+		h->ecb = nl_cb_alloc(NL_CB_DEFAULT);
+		if (!h->ecb) {
+			local_msg(h, "out of memory");
+			return -ENOMEM;
+		}
+		nl_cb_set(h->ecb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, ev_seq_check, h);
+		nl_cb_set(h->ecb, NL_CB_VALID, NL_CB_CUSTOM, ev_valid, h);
+	}
+	/* Room for bursts (a large batch announces every operation). */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	err = nl_socket_add_membership(h->sk, grp);
+	if (err < 0) {
+		local_msg(h, "cannot join the events group: %s",
+			  nl_geterror(err));
+		return nlerr_to_errno(err);
+	}
+	return 0;
+}
+
+int siitdc_events_run(struct siitdc *h, siitdc_event_cb cb, void *arg,
+		      const sigset_t *sigmask)
+{
+	struct pollfd p = { .fd = nl_socket_get_fd(h->sk), .events = POLLIN };
+	struct siitdc_event lost;
+	int n, err, ret = 0;
+
+	if (!h->ecb) {
+		local_msg(h, "not subscribed to events");
+		return -EINVAL;
+	}
+	h->ev_cb = cb;
+	h->ev_arg = arg;
+	h->ev_ret = 0;
+	while (!ret) {
+		n = ppoll(&p, 1, NULL, sigmask);
+		if (n < 0) {
+			ret = -errno;
+			if (errno != EINTR)
+				local_msg(h, "cannot wait for events: %s",
+					  strerror(errno));
+			break;
+		}
+		/* POLLERR (e.g. ENOBUFS) is read, and reported, below. */
+		if (p.revents & POLLNVAL) {
+			local_msg(h, "netlink socket closed");
+			ret = -EBADF;
+			break;
+		}
+		err = nl_recvmsgs(h->sk, h->ecb);
+		if (h->ev_ret) {
+			ret = h->ev_ret;
+			break;
+		}
+		if (err == -NLE_NOMEM) {
+			/* ENOBUFS: the receive buffer overflowed. */
+			memset(&lost, 0, sizeof(lost));
+			lost.type = SIITDC_EVENT_LOST;
+			ret = cb(&lost, arg);
+		} else if (err < 0) {
+			local_msg(h, "cannot read events: %s", nl_geterror(err));
+			ret = nlerr_to_errno(err);
+		}
+	}
+	h->ev_cb = NULL;
+	h->ev_arg = NULL;
+	return ret;
 }

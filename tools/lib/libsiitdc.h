@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <netinet/in.h>
 
 #include <linux/siitdc.h>
@@ -40,12 +41,34 @@
 
 struct siitdc;
 
-/* One Explicit Address Mapping: v4/v4_len <-> v6/v6_len. */
+/*
+ * One Explicit Address Mapping: v4/v4_len <-> v6/v6_len, with its lifetime,
+ * owner, source and (in replies) traffic counters.
+ *
+ * Requests (siitdc_eam_add, siitdc_batch_add): ttl 0 means "no lifetime" and
+ * is not sent; an empty owner is not sent; source is sent only when
+ * has_source is set. The counters are ignored. Zero the struct first.
+ * Replies and events: what the kernel reported; the has_* flags say which
+ * optional attributes were present (an older module reports none of them).
+ */
 struct siitdc_eam {
 	struct in_addr v4;
 	uint8_t v4_len;			/* 0..32 */
 	struct in6_addr v6;
 	uint8_t v6_len;			/* 0..128 */
+
+	uint32_t ttl;			/* seconds (left, in replies); 0: none */
+	char owner[SIITDC_OWNER_MAX];	/* NUL-terminated; "": none */
+	bool has_source;
+	uint8_t source;			/* enum siitdc_eam_source */
+
+	bool has_counters;		/* replies: any counter reported */
+	uint64_t pkts_4to6;
+	uint64_t bytes_4to6;
+	uint64_t pkts_6to4;
+	uint64_t bytes_6to4;
+	bool has_idle;			/* false: no packet since it was added */
+	uint64_t idle_ms;		/* since the last packet */
 };
 
 /* Either an IPv4 or an IPv6 prefix (or address, with a full length). */
@@ -158,9 +181,20 @@ const char *siitdc_local_msg(const struct siitdc *h);
 /* Extended ack message the kernel attached to a successful request. */
 const char *siitdc_kernel_warning(const struct siitdc *h);
 
-/* Adds an entry. flags: SIITDC_F_* (e.g. SIITDC_F_FORCE). */
+/*
+ * Adds an entry (SIITDC_CMD_EAM_ADD), with its ttl, owner and source when
+ * set. flags: SIITDC_F_* (e.g. SIITDC_F_FORCE). Adding an entry identical to
+ * an existing one (same IPv4 and IPv6 prefix) refreshes its TTL and owner.
+ */
 int siitdc_eam_add(struct siitdc *h, const struct siitdc_eam *e,
 		   uint32_t flags);
+
+/*
+ * Gives the entry whose IPv4 (or IPv6) prefix is exactly p a new lifetime
+ * of ttl seconds (0: none). Sent as an EAM_BATCH of one operation.
+ */
+int siitdc_eam_refresh(struct siitdc *h, const struct siitdc_prefix *p,
+		       uint32_t ttl);
 
 /* Removes the entry whose IPv4 (or IPv6) prefix is exactly p. */
 int siitdc_eam_del(struct siitdc *h, const struct siitdc_prefix *p);
@@ -182,8 +216,136 @@ int siitdc_eam_get(struct siitdc *h, const struct siitdc_prefix *addr,
 typedef int (*siitdc_eam_cb)(const struct siitdc_eam *e, void *arg);
 int siitdc_eam_dump(struct siitdc *h, siitdc_eam_cb cb, void *arg);
 
+/*
+ * The same, only the entries whose owner is owner (NULL: every entry). The
+ * kernel filters (the request carries SIITDC_A_EAM with only
+ * SIITDC_EAM_A_OWNER); entries of another owner that still arrive are not
+ * passed to cb.
+ */
+int siitdc_eam_dump_owner(struct siitdc *h, const char *owner,
+			  siitdc_eam_cb cb, void *arg);
+
 /* Removes every entry; returns how many were removed (or -errno). */
 long siitdc_eam_flush(struct siitdc *h);
+
+/* The same, only the entries whose owner is owner (NULL: every entry). */
+long siitdc_eam_flush_owner(struct siitdc *h, const char *owner);
+
+/*
+ * Batches (SIITDC_CMD_EAM_BATCH): many operations, streamed.
+ *
+ *   siitdc_batch_begin(h, flags);
+ *   siitdc_batch_add(h, &e, 0); siitdc_batch_del(h, &p); ...
+ *   siitdc_batch_end(h);
+ *
+ * Operations are queued into one request message; when it holds
+ * SIITDC_BATCH_OPS operations, or the next one could take it past
+ * SIITDC_BATCH_BYTES bytes, it is sent and its reply awaited before the
+ * queueing goes on, so memory stays constant whatever the batch size.
+ * siitdc_batch_end() sends what is left. The kernel applies each message
+ * as a whole or not at all: a batch spanning several messages is atomic
+ * per message only (use the replace API for an atomic whole).
+ *
+ * Every function returns 0 or a negative errno. After a failure the batch
+ * is over (nothing more is sent; a new siitdc_batch_begin() is needed);
+ * siitdc_batch_status() says which operation failed and how many earlier
+ * ones the kernel applied, siitdc_kernel_msg() gives the kernel's message.
+ * Operations are numbered from 0, the first of the batch.
+ *
+ * flags: SIITDC_F_STAGED to fill the table of a replacement (see below).
+ */
+#define SIITDC_BATCH_OPS	512		/* operations per message */
+#define SIITDC_BATCH_BYTES	(56 * 1024)	/* bytes per message, at most */
+
+int siitdc_batch_begin(struct siitdc *h, uint32_t flags);
+/* flags: SIITDC_F_FORCE (allow overlapping prefixes). */
+int siitdc_batch_add(struct siitdc *h, const struct siitdc_eam *e,
+		     uint32_t flags);
+/* Removes the entry whose IPv4 (or IPv6) prefix is exactly p. */
+int siitdc_batch_del(struct siitdc *h, const struct siitdc_prefix *p);
+/* New lifetime (0: none) for the entry whose prefix is exactly p. */
+int siitdc_batch_refresh(struct siitdc *h, const struct siitdc_prefix *p,
+			 uint32_t ttl);
+/* Sends the operations still queued and ends the batch. */
+int siitdc_batch_end(struct siitdc *h);
+/* Ends the batch without sending what is queued (nothing is undone). */
+void siitdc_batch_cancel(struct siitdc *h);
+
+/*
+ * Lowers the per-message limits of later batches (0: keep the default;
+ * larger values than the defaults, or SIITDC_BATCH_MAX, are clamped).
+ */
+void siitdc_batch_set_limits(struct siitdc *h, unsigned int ops,
+			     unsigned int bytes);
+
+struct siitdc_batch_status {
+	unsigned long queued;		/* operations given so far */
+	unsigned long sent;		/* operations sent to the kernel */
+	unsigned long applied;		/* operations the kernel applied */
+	unsigned long messages;		/* request messages answered */
+	bool failed;			/* the kernel refused a message */
+	/*
+	 * Index of the operation that failed, -1 when the kernel did not say
+	 * (then it is one of first_in_msg .. first_in_msg + n_in_msg - 1).
+	 */
+	long failed_op;
+	int failed_err;			/* its errno, negative */
+	unsigned long first_in_msg;	/* first operation of the failed message */
+	unsigned int n_in_msg;		/* operations in it */
+};
+
+/* The state of the current (or last) batch. */
+const struct siitdc_batch_status *siitdc_batch_status(const struct siitdc *h);
+
+/*
+ * Atomic replacement of the whole table: begin, fill with a batch started
+ * with SIITDC_F_STAGED, commit (or abort). Readers see the old table or the
+ * new one, never a mix. Only this handle can fill, commit or abort it; the
+ * kernel discards an uncommitted staging table when the handle is closed.
+ */
+int siitdc_replace_begin(struct siitdc *h);
+int siitdc_replace_commit(struct siitdc *h);
+int siitdc_replace_abort(struct siitdc *h);
+
+/*
+ * Table events (multicast group SIITDC_MCGRP_EVENTS).
+ *
+ * type is the event's command (SIITDC_CMD_EVENT_ADD, _DEL, _EXPIRE,
+ * _REFRESH: has_eam is set; _REPLACE, _FLUSH: has_count is set), or
+ * SIITDC_EVENT_LOST when events were lost because the socket's receive
+ * buffer overflowed. Commands this build does not know are passed on as
+ * they are, with whatever of the two attributes they carry.
+ */
+#define SIITDC_EVENT_LOST	(-1)
+
+struct siitdc_event {
+	int type;
+	bool has_eam;
+	struct siitdc_eam eam;
+	bool has_count;
+	uint32_t count;
+};
+
+/*
+ * Joins the events group. Returns 0, -EOPNOTSUPP when the module has no
+ * such group (an older module), or another negative errno. Replies to
+ * requests made on a subscribed handle still work; events that arrive while
+ * a request is in flight are dropped.
+ */
+int siitdc_events_subscribe(struct siitdc *h);
+
+/*
+ * Waits for events and calls cb once per event, in order, until cb returns
+ * non-zero (returned) or an error (negative errno). Events the library
+ * cannot parse are skipped. When sigmask is not NULL, it is the signal mask
+ * while waiting (as with ppoll()): block the signals that should stop the
+ * loop, pass a mask without them, and the loop returns -EINTR once one of
+ * them was caught (race-free). With a NULL sigmask any caught signal that
+ * interrupts the wait returns -EINTR too.
+ */
+typedef int (*siitdc_event_cb)(const struct siitdc_event *ev, void *arg);
+int siitdc_events_run(struct siitdc *h, siitdc_event_cb cb, void *arg,
+		      const sigset_t *sigmask);
 
 /* Reads every setting the kernel reports (see struct siitdc_config). */
 int siitdc_config_get(struct siitdc *h, struct siitdc_config *out);

@@ -1054,3 +1054,591 @@ void json_bool(struct json *j, bool v)
 	json_sep(j);
 	fputs(v ? "true" : "false", j->f);
 }
+
+/* -------------------------------------------------------------------------
+ * EAM operations
+ */
+
+#define ADD_USAGE "usage: siitctl add IPV4[/LEN] IPV6[/LEN] [ttl SECONDS] " \
+	"[owner NAME] [source static|dns|container] [force]"
+#define DEL_USAGE "usage: siitctl del IPV4[/LEN] | IPV6[/LEN]"
+#define REFRESH_USAGE "usage: siitctl refresh IPV4[/LEN] | IPV6[/LEN] ttl SECONDS"
+
+static const char *const source_names[] = {
+	[SIITDC_SOURCE_STATIC] = "static",
+	[SIITDC_SOURCE_DNS] = "dns",
+	[SIITDC_SOURCE_CONTAINER] = "container",
+};
+
+const char *source_name(unsigned int source)
+{
+	return choice_name(NAMES(source_names), source);
+}
+
+int parse_ttl(const char *s, uint32_t *out, char *err, size_t errlen)
+{
+	return parse_range("ttl", s, 0, UINT32_MAX, out, err, errlen);
+}
+
+int parse_owner(const char *s, char *out, char *err, size_t errlen)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0) {
+		snprintf(err, errlen, "owner: empty name");
+		return -1;
+	}
+	if (n >= SIITDC_OWNER_MAX) {
+		snprintf(err, errlen, "owner: '%.*s': longer than %d bytes",
+			 QUOTE_MAX, s, SIITDC_OWNER_MAX - 1);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c <= 0x20 || c == 0x7f) {
+			snprintf(err, errlen,
+				 "owner: name contains a space or a control character");
+			return -1;
+		}
+	}
+	memcpy(out, s, n + 1);
+	return 0;
+}
+
+int parse_source(const char *s, uint8_t *out, char *err, size_t errlen)
+{
+	int i = parse_choice("source", s, NAMES(source_names), err, errlen);
+
+	if (i < 0)
+		return -1;
+	*out = (uint8_t)i;
+	return 0;
+}
+
+/* Writes "VERB: " and the message in e into err. */
+static int op_fail(const char *verb, const char *e, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "%s: %s", verb, e);
+	return -1;
+}
+
+int parse_add(int argc, char *const *argv, struct eam_op *op, char *err,
+	      size_t errlen)
+{
+	char e[PARSE_ERRLEN];
+	bool seen_ttl = false, seen_owner = false, seen_source = false;
+	struct pfx p4, p6;
+	int i;
+
+	memset(op, 0, sizeof(*op));
+	op->kind = EAM_OP_ADD;
+	if (argc < 1) {
+		snprintf(err, errlen, "add: missing IPv4 prefix (" ADD_USAGE ")");
+		return -1;
+	}
+	if (parse_prefix(argv[0], PFX_V4, &p4, e, sizeof(e)) < 0)
+		return op_fail("add", e, err, errlen);
+	if (argc < 2) {
+		snprintf(err, errlen, "add: missing IPv6 prefix (" ADD_USAGE ")");
+		return -1;
+	}
+	if (parse_prefix(argv[1], PFX_V6, &p6, e, sizeof(e)) < 0)
+		return op_fail("add", e, err, errlen);
+	op->eam.v4 = p4.v4;
+	op->eam.v4_len = p4.len;
+	op->eam.v6 = p6.v6;
+	op->eam.v6_len = p6.len;
+
+	for (i = 2; i < argc; i++) {
+		const char *k = argv[i];
+		bool *seen = NULL;
+
+		if (!strcmp(k, "force")) {
+			if (op->flags & SIITDC_F_FORCE) {
+				snprintf(err, errlen, "add: force: given twice");
+				return -1;
+			}
+			op->flags |= SIITDC_F_FORCE;
+			continue;
+		}
+		if (!strcmp(k, "ttl"))
+			seen = &seen_ttl;
+		else if (!strcmp(k, "owner"))
+			seen = &seen_owner;
+		else if (!strcmp(k, "source"))
+			seen = &seen_source;
+		if (!seen) {
+			snprintf(err, errlen, "add: unknown argument '%.*s' (" ADD_USAGE ")",
+				 QUOTE_MAX, k);
+			return -1;
+		}
+		if (*seen) {
+			snprintf(err, errlen, "add: %s: given twice", k);
+			return -1;
+		}
+		*seen = true;
+		if (i + 1 >= argc) {
+			snprintf(err, errlen, "add: %s: missing %s", k,
+				 seen == &seen_ttl ? "seconds" :
+				 seen == &seen_owner ? "name" :
+				 "value (static, dns or container)");
+			return -1;
+		}
+		i++;
+		if (seen == &seen_ttl) {
+			if (parse_ttl(argv[i], &op->eam.ttl, e, sizeof(e)) < 0)
+				return op_fail("add", e, err, errlen);
+		} else if (seen == &seen_owner) {
+			if (parse_owner(argv[i], op->eam.owner, e, sizeof(e)) < 0)
+				return op_fail("add", e, err, errlen);
+		} else {
+			if (parse_source(argv[i], &op->eam.source, e,
+					 sizeof(e)) < 0)
+				return op_fail("add", e, err, errlen);
+			op->eam.has_source = true;
+		}
+	}
+	return 0;
+}
+
+int parse_del(int argc, char *const *argv, struct eam_op *op, char *err,
+	      size_t errlen)
+{
+	char e[PARSE_ERRLEN];
+
+	memset(op, 0, sizeof(*op));
+	op->kind = EAM_OP_DEL;
+	if (argc < 1) {
+		snprintf(err, errlen, "del: missing prefix (" DEL_USAGE ")");
+		return -1;
+	}
+	if (argc > 1) {
+		snprintf(err, errlen, "del: unexpected argument '%.*s'",
+			 QUOTE_MAX, argv[1]);
+		return -1;
+	}
+	if (parse_prefix(argv[0], PFX_V4 | PFX_V6, &op->pfx, e, sizeof(e)) < 0)
+		return op_fail("del", e, err, errlen);
+	return 0;
+}
+
+int parse_refresh(int argc, char *const *argv, struct eam_op *op, char *err,
+		  size_t errlen)
+{
+	char e[PARSE_ERRLEN];
+
+	memset(op, 0, sizeof(*op));
+	op->kind = EAM_OP_REFRESH;
+	if (argc < 1) {
+		snprintf(err, errlen, "refresh: missing prefix (" REFRESH_USAGE ")");
+		return -1;
+	}
+	if (parse_prefix(argv[0], PFX_V4 | PFX_V6, &op->pfx, e, sizeof(e)) < 0)
+		return op_fail("refresh", e, err, errlen);
+	if (argc < 2) {
+		snprintf(err, errlen, "refresh: missing ttl (" REFRESH_USAGE ")");
+		return -1;
+	}
+	if (strcmp(argv[1], "ttl")) {
+		snprintf(err, errlen, "refresh: unknown argument '%.*s' (" REFRESH_USAGE ")",
+			 QUOTE_MAX, argv[1]);
+		return -1;
+	}
+	if (argc < 3) {
+		snprintf(err, errlen, "refresh: ttl: missing seconds");
+		return -1;
+	}
+	if (parse_ttl(argv[2], &op->ttl, e, sizeof(e)) < 0)
+		return op_fail("refresh", e, err, errlen);
+	if (argc > 3) {
+		snprintf(err, errlen, "refresh: unexpected argument '%.*s'",
+			 QUOTE_MAX, argv[3]);
+		return -1;
+	}
+	return 0;
+}
+
+int parse_op(int argc, char *const *argv, unsigned int allowed,
+	     struct eam_op *op, char *err, size_t errlen)
+{
+	static const struct {
+		const char *verb;
+		unsigned int bit;
+		int (*parse)(int argc, char *const *argv, struct eam_op *op,
+			     char *err, size_t errlen);
+	} verbs[] = {
+		{ "add", OPS_ADD, parse_add },
+		{ "del", OPS_DEL, parse_del },
+		{ "refresh", OPS_REFRESH, parse_refresh },
+	};
+	size_t i;
+
+	if (argc < 1) {
+		snprintf(err, errlen, "missing command");
+		return -1;
+	}
+	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+		if (strcmp(argv[0], verbs[i].verb))
+			continue;
+		if (!(allowed & verbs[i].bit)) {
+			snprintf(err, errlen, "%s: not allowed here (only %s)",
+				 verbs[i].verb,
+				 allowed == OPS_ADD ? "add lines" :
+				 "add, del and refresh lines");
+			return -1;
+		}
+		return verbs[i].parse(argc - 1, argv + 1, op, err, errlen);
+	}
+	snprintf(err, errlen, "unknown command '%.*s' (expected %s)", QUOTE_MAX,
+		 argv[0], allowed == OPS_ADD ? "add" : "add, del or refresh");
+	return -1;
+}
+
+int parse_owner_filter(const char *cmd, int argc, char *const *argv,
+		       char *owner, char *err, size_t errlen)
+{
+	char e[PARSE_ERRLEN];
+
+	owner[0] = '\0';
+	if (argc == 0)
+		return 0;
+	if (strcmp(argv[0], "owner")) {
+		snprintf(err, errlen, "%s: unexpected argument '%.*s'", cmd,
+			 QUOTE_MAX, argv[0]);
+		return -1;
+	}
+	if (argc < 2) {
+		snprintf(err, errlen, "%s: owner: missing name", cmd);
+		return -1;
+	}
+	if (parse_owner(argv[1], owner, e, sizeof(e)) < 0) {
+		snprintf(err, errlen, "%s: %s", cmd, e);
+		return -1;
+	}
+	if (argc > 2) {
+		snprintf(err, errlen, "%s: unexpected argument '%.*s'", cmd,
+			 QUOTE_MAX, argv[2]);
+		return -1;
+	}
+	return 0;
+}
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+int split_words(char *line, char **words, int max)
+{
+	char *p = line;
+	int n = 0;
+
+	for (;;) {
+		while (is_blank(*p))
+			p++;
+		if (!*p || *p == '#')
+			return n;
+		if (n >= max)
+			return -1;
+		words[n++] = p;
+		while (*p && !is_blank(*p))
+			p++;
+		if (!*p)
+			return n;
+		*p++ = '\0';
+	}
+}
+
+void batch_reader_init(struct batch_reader *r, FILE *f, const char *name,
+		       unsigned int allowed)
+{
+	memset(r, 0, sizeof(*r));
+	r->f = f;
+	r->name = name;
+	r->allowed = allowed;
+}
+
+/*
+ * Reads one line into r->buf without its newline. Returns 1, 0 at the end,
+ * -1 for a line that is too long or holds a NUL byte, -2 on a read error.
+ */
+static int read_line(struct batch_reader *r, char *err, size_t errlen)
+{
+	size_t n = 0;
+	bool nul = false, any = false;
+	int c;
+
+	for (;;) {
+		c = getc_unlocked(r->f);
+		if (c == EOF)
+			break;
+		any = true;
+		if (c == '\n')
+			break;
+		if (c == '\0')
+			nul = true;
+		if (n >= BATCH_LINE_MAX) {
+			r->line++;
+			snprintf(err, errlen, "%s:%lu: line longer than %d bytes",
+				 r->name, r->line, BATCH_LINE_MAX);
+			return -1;
+		}
+		r->buf[n++] = (char)c;
+	}
+	if (ferror(r->f)) {
+		snprintf(err, errlen, "%s: cannot read: %s", r->name,
+			 strerror(errno));
+		return -2;
+	}
+	if (!any)
+		return 0;
+	r->buf[n] = '\0';
+	r->line++;
+	if (nul) {
+		snprintf(err, errlen, "%s:%lu: line contains a NUL byte",
+			 r->name, r->line);
+		return -1;
+	}
+	return 1;
+}
+
+int batch_next(struct batch_reader *r, struct eam_op *op, char *err,
+	       size_t errlen)
+{
+	char e[PARSE_ERRLEN], *words[BATCH_WORDS_MAX];
+	int n, rc;
+
+	for (;;) {
+		rc = read_line(r, err, errlen);
+		if (rc <= 0)
+			return rc;
+		n = split_words(r->buf, words, BATCH_WORDS_MAX);
+		if (n == 0)
+			continue;
+		if (n < 0) {
+			snprintf(err, errlen, "%s:%lu: more than %d words",
+				 r->name, r->line, BATCH_WORDS_MAX);
+			return -1;
+		}
+		if (parse_op(n, words, r->allowed, op, e, sizeof(e)) < 0) {
+			snprintf(err, errlen, "%s:%lu: %s", r->name, r->line, e);
+			return -1;
+		}
+		r->ops++;
+		return 1;
+	}
+}
+
+/* -------------------------------------------------------------------------
+ * Printing entries and events
+ */
+
+char *format_idle(uint64_t ms, char *buf, size_t buflen)
+{
+	uint64_t s = ms / 1000;
+
+	if (ms < 60000)
+		snprintf(buf, buflen, "%" PRIu64 ".%" PRIu64 "s", s,
+			 ms % 1000 / 100);
+	else if (s < 3600)
+		snprintf(buf, buflen, "%" PRIu64 "m%02" PRIu64 "s", s / 60,
+			 s % 60);
+	else if (s < 86400)
+		snprintf(buf, buflen, "%" PRIu64 "h%02" PRIu64 "m", s / 3600,
+			 s % 3600 / 60);
+	else
+		snprintf(buf, buflen, "%" PRIu64 "d%02" PRIu64 "h", s / 86400,
+			 s % 86400 / 3600);
+	return buf;
+}
+
+char *owner_text(const char *owner, char *buf)
+{
+	size_t i;
+
+	for (i = 0; i < SIITDC_OWNER_MAX - 1 && owner[i]; i++) {
+		unsigned char c = (unsigned char)owner[i];
+
+		buf[i] = c <= 0x20 || c == 0x7f ? '?' : (char)c;
+	}
+	buf[i] = '\0';
+	return buf;
+}
+
+#define ROW_FMT "%-18s  %-28s  %10s  %-12s  %-9s  %10s  %12s  %10s  %12s  %s\n"
+
+void entry_print_header(FILE *f)
+{
+	fprintf(f, ROW_FMT, "IPv4 prefix", "IPv6 prefix", "TTL", "Owner",
+		"Source", "Pkts4to6", "Bytes4to6", "Pkts6to4", "Bytes6to4",
+		"Idle");
+}
+
+void entry_print_text(FILE *f, const struct siitdc_eam *e)
+{
+	char a[PFX_STRLEN], b[PFX_STRLEN], ttl[16], own[SIITDC_OWNER_MAX];
+	char src[8], c[4][24], idle[32];
+	const char *sname = NULL;
+	const uint64_t v[4] = { e->pkts_4to6, e->bytes_4to6, e->pkts_6to4,
+				e->bytes_6to4 };
+	int i;
+
+	if (e->ttl)
+		snprintf(ttl, sizeof(ttl), "%" PRIu32, e->ttl);
+	else
+		snprintf(ttl, sizeof(ttl), "-");
+	if (e->owner[0])
+		owner_text(e->owner, own);
+	else
+		snprintf(own, sizeof(own), "-");
+	if (e->has_source) {
+		sname = source_name(e->source);
+		if (!sname) {
+			snprintf(src, sizeof(src), "%u", e->source);
+			sname = src;
+		}
+	}
+	for (i = 0; i < 4; i++) {
+		if (e->has_counters)
+			snprintf(c[i], sizeof(c[i]), "%" PRIu64, v[i]);
+		else
+			snprintf(c[i], sizeof(c[i]), "-");
+	}
+	if (e->has_idle)
+		format_idle(e->idle_ms, idle, sizeof(idle));
+	else
+		snprintf(idle, sizeof(idle), "-");
+	fprintf(f, ROW_FMT, format_prefix4(&e->v4, e->v4_len, a),
+		format_prefix6(&e->v6, e->v6_len, b), ttl, own,
+		sname ? sname : "-", c[0], c[1], c[2], c[3], idle);
+}
+
+static void entry_json_members(struct json *j, const struct siitdc_eam *e)
+{
+	static const char *const ckeys[4] = {
+		"pkts_4to6", "bytes_4to6", "pkts_6to4", "bytes_6to4",
+	};
+	const uint64_t v[4] = { e->pkts_4to6, e->bytes_4to6, e->pkts_6to4,
+				e->bytes_6to4 };
+	char buf[PFX_STRLEN];
+	const char *sname;
+	int i;
+
+	json_key(j, "ipv4");
+	json_str(j, format_prefix4(&e->v4, e->v4_len, buf));
+	json_key(j, "ipv6");
+	json_str(j, format_prefix6(&e->v6, e->v6_len, buf));
+	json_key(j, "ttl");
+	if (e->ttl)
+		json_u64(j, e->ttl);
+	else
+		json_null(j);
+	json_key(j, "owner");
+	if (e->owner[0])
+		json_str(j, e->owner);
+	else
+		json_null(j);
+	json_key(j, "source");
+	sname = e->has_source ? source_name(e->source) : NULL;
+	if (sname)
+		json_str(j, sname);
+	else if (e->has_source)
+		json_u64(j, e->source);
+	else
+		json_null(j);
+	for (i = 0; i < 4; i++) {
+		json_key(j, ckeys[i]);
+		if (e->has_counters)
+			json_u64(j, v[i]);
+		else
+			json_null(j);
+	}
+	json_key(j, "idle_ms");
+	if (e->has_idle)
+		json_u64(j, e->idle_ms);
+	else
+		json_null(j);
+}
+
+void entry_json(struct json *j, const struct siitdc_eam *e)
+{
+	json_obj_begin(j);
+	entry_json_members(j, e);
+	json_obj_end(j);
+}
+
+/* The event's name, or NULL for commands this build does not know. */
+static const char *event_name(int type)
+{
+	switch (type) {
+	case SIITDC_CMD_EVENT_ADD:	return "add";
+	case SIITDC_CMD_EVENT_DEL:	return "del";
+	case SIITDC_CMD_EVENT_EXPIRE:	return "expire";
+	case SIITDC_CMD_EVENT_REFRESH:	return "refresh";
+	case SIITDC_CMD_EVENT_REPLACE:	return "replace";
+	case SIITDC_CMD_EVENT_FLUSH:	return "flush";
+	case SIITDC_EVENT_LOST:		return "lost";
+	default:			return NULL;
+	}
+}
+
+void event_print_text(FILE *f, const struct siitdc_event *ev)
+{
+	const char *name = event_name(ev->type);
+
+	if (ev->type == SIITDC_EVENT_LOST) {
+		fputs("lost events\n", f);
+		return;
+	}
+	if (name)
+		fputs(name, f);
+	else
+		fprintf(f, "event %d", ev->type);
+	if (ev->has_eam) {
+		const struct siitdc_eam *e = &ev->eam;
+		char a[PFX_STRLEN], b[PFX_STRLEN], own[SIITDC_OWNER_MAX];
+
+		fprintf(f, " %s %s", format_prefix4(&e->v4, e->v4_len, a),
+			format_prefix6(&e->v6, e->v6_len, b));
+		if (e->ttl)
+			fprintf(f, " ttl %" PRIu32, e->ttl);
+		if (e->owner[0])
+			fprintf(f, " owner %s", owner_text(e->owner, own));
+		if (e->has_source && e->source != SIITDC_SOURCE_STATIC) {
+			const char *s = source_name(e->source);
+
+			if (s)
+				fprintf(f, " source %s", s);
+			else
+				fprintf(f, " source %u", e->source);
+		}
+	}
+	if (ev->has_count)
+		fprintf(f, " %" PRIu32 " %s", ev->count,
+			ev->count == 1 ? "entry" : "entries");
+	fputc('\n', f);
+}
+
+void event_print_json(FILE *f, const struct siitdc_event *ev)
+{
+	const char *name = event_name(ev->type);
+	struct json j;
+
+	json_init(&j, f);
+	json_obj_begin(&j);
+	json_key(&j, "event");
+	json_str(&j, name ? name : "unknown");
+	if (!name) {
+		json_key(&j, "type");
+		json_u64(&j, (uint64_t)(unsigned int)ev->type);
+	}
+	if (ev->has_eam)
+		entry_json_members(&j, &ev->eam);
+	if (ev->has_count) {
+		json_key(&j, "count");
+		json_u64(&j, ev->count);
+	}
+	json_obj_end(&j);
+	fputc('\n', f);
+}

@@ -4,17 +4,21 @@
  * the other settings) and read its counters.
  *
  * Exit status: 0 success, 1 the kernel (or the system) refused or failed,
- * 2 usage or parse error. Every error is one line on stderr.
+ * 2 usage or parse error. Every error is one line on stderr (a batch file
+ * refused after earlier messages were applied adds a line saying so).
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <linux/siitdc.h>
 
@@ -48,14 +52,23 @@ static void errmsg(const char *fmt, ...)
 
 #define USAGE_TEXT \
 "Usage: siitctl [-j] COMMAND [ARGS]\n" \
+"       siitctl -b FILE | -\n" \
 "\n" \
 "Commands:\n" \
-"  add IPV4[/LEN] IPV6[/LEN] [force]  add an EAM entry (lengths default to\n" \
-"                                     /32 and /128; force allows overlaps)\n" \
+"  add IPV4[/LEN] IPV6[/LEN] [ttl SECONDS] [owner NAME]\n" \
+"      [source static|dns|container] [force]\n" \
+"                                     add an EAM entry (lengths default to\n" \
+"                                     /32 and /128; force allows overlaps;\n" \
+"                                     an identical entry is refreshed)\n" \
 "  del IPV4[/LEN] | IPV6[/LEN]        remove the entry with that prefix\n" \
+"  refresh IPV4[/LEN] | IPV6[/LEN] ttl SECONDS\n" \
+"                                     new lifetime (0: none) for an entry\n" \
 "  get ADDRESS                        show the entry that translates ADDRESS\n" \
-"  show                               list the EAM table\n" \
-"  flush                              remove every EAM entry\n" \
+"  show [owner NAME]                  list the EAM table (or NAME's entries)\n" \
+"  flush [owner NAME]                 remove every EAM entry (or NAME's)\n" \
+"  replace FILE | -                   replace the whole table, atomically,\n" \
+"                                     with the add lines of FILE\n" \
+"  monitor                            print table events as they happen\n" \
 "  set KEY VALUE [KEY VALUE]...       change settings, all in one request\n" \
 "  config                             show every setting and the number of\n" \
 "                                     entries\n" \
@@ -79,7 +92,11 @@ static void errmsg(const char *fmt, ...)
 "  denylist4 PREFIX[,PREFIX...]|none IPv4 prefixes never translated\n" \
 "\n" \
 "Options:\n" \
-"  -j, --json     print JSON (show, get, config, stats, flush)\n" \
+"  -b, --batch FILE | -  run the add, del and refresh lines of FILE (or\n" \
+"                 standard input), many per request; every line is checked\n" \
+"                 before anything is sent\n" \
+"  -j, --json     print JSON (show, get, config, stats, flush, replace,\n" \
+"                 monitor)\n" \
 "  -h, --help     show this help\n" \
 "  -V, --version  show the version\n" \
 "\n" \
@@ -140,8 +157,9 @@ static int report(struct siitdc *h, const char *cmd, const char *subject,
 		errmsg("%s: %s (%s)", cmd, lmsg, strerror(-err));
 	} else if (err == -ENOENT && subject && !strcmp(cmd, "get")) {
 		errmsg("get: %s: no entry translates this address", subject);
-	} else if (err == -ENOENT && subject && !strcmp(cmd, "del")) {
-		errmsg("del: %s: no such entry", subject);
+	} else if (err == -ENOENT && subject &&
+		   (!strcmp(cmd, "del") || !strcmp(cmd, "refresh"))) {
+		errmsg("%s: %s: no such entry", cmd, subject);
 	} else {
 		errmsg("%s: kernel refused: %s", cmd, strerror(-err));
 	}
@@ -187,83 +205,25 @@ static void to_lib_prefix(const struct pfx *p, struct siitdc_prefix *out)
 	out->len = p->len;
 }
 
-static void print_entry_row(const struct siitdc_eam *e)
-{
-	char a[PFX_STRLEN], b[PFX_STRLEN];
-
-	printf("%-18s  %s\n", format_prefix4(&e->v4, e->v4_len, a),
-	       format_prefix6(&e->v6, e->v6_len, b));
-}
-
-static void print_entry_header(void)
-{
-	printf("%-18s  %s\n", "IPv4 prefix", "IPv6 prefix");
-}
-
-static void json_entry(struct json *j, const struct siitdc_eam *e)
-{
-	char buf[PFX_STRLEN];
-
-	json_obj_begin(j);
-	json_key(j, "ipv4");
-	json_str(j, format_prefix4(&e->v4, e->v4_len, buf));
-	json_key(j, "ipv6");
-	json_str(j, format_prefix6(&e->v6, e->v6_len, buf));
-	json_obj_end(j);
-}
-
 /* -------------------------------------------------------------------------
  * Commands
  */
 
-#define ADD_USAGE "usage: siitctl add IPV4[/LEN] IPV6[/LEN] [force]"
-
 static int cmd_add(int argc, char **argv)
 {
 	char err[PARSE_ERRLEN];
-	struct pfx p4, p6;
-	struct siitdc_eam e;
+	struct eam_op op;
 	struct siitdc *h;
-	uint32_t flags = 0;
 	int rc;
 
-	if (argc < 1) {
-		errmsg("add: missing IPv4 prefix (" ADD_USAGE ")");
+	if (parse_add(argc, argv, &op, err, sizeof(err)) < 0) {
+		errmsg("%s", err);
 		return EXIT_USAGE;
 	}
-	if (parse_prefix(argv[0], PFX_V4, &p4, err, sizeof(err)) < 0) {
-		errmsg("add: %s", err);
-		return EXIT_USAGE;
-	}
-	if (argc < 2) {
-		errmsg("add: missing IPv6 prefix (" ADD_USAGE ")");
-		return EXIT_USAGE;
-	}
-	if (parse_prefix(argv[1], PFX_V6, &p6, err, sizeof(err)) < 0) {
-		errmsg("add: %s", err);
-		return EXIT_USAGE;
-	}
-	if (argc >= 3) {
-		if (strcmp(argv[2], "force")) {
-			errmsg("add: unknown argument '%.80s' (" ADD_USAGE ")",
-			       argv[2]);
-			return EXIT_USAGE;
-		}
-		flags |= SIITDC_F_FORCE;
-	}
-	if (argc > 3)
-		return too_many("add", argv + 3);
-
-	memset(&e, 0, sizeof(e));
-	e.v4 = p4.v4;
-	e.v4_len = p4.len;
-	e.v6 = p6.v6;
-	e.v6_len = p6.len;
-
 	rc = open_handle(&h);
 	if (rc)
 		return rc;
-	rc = siitdc_eam_add(h, &e, flags);
+	rc = siitdc_eam_add(h, &op.eam, op.flags);
 	if (rc < 0)
 		rc = report(h, "add", NULL, rc);
 	else
@@ -276,28 +236,48 @@ static int cmd_del(int argc, char **argv)
 {
 	char err[PARSE_ERRLEN], text[PFX_STRLEN];
 	struct siitdc_prefix lp;
+	struct eam_op op;
 	struct siitdc *h;
-	struct pfx p;
 	int rc;
 
-	if (argc < 1) {
-		errmsg("del: missing prefix (usage: siitctl del IPV4[/LEN] | IPV6[/LEN])");
+	if (parse_del(argc, argv, &op, err, sizeof(err)) < 0) {
+		errmsg("%s", err);
 		return EXIT_USAGE;
 	}
-	if (argc > 1)
-		return too_many("del", argv + 1);
-	if (parse_prefix(argv[0], PFX_V4 | PFX_V6, &p, err, sizeof(err)) < 0) {
-		errmsg("del: %s", err);
-		return EXIT_USAGE;
-	}
-	to_lib_prefix(&p, &lp);
+	to_lib_prefix(&op.pfx, &lp);
 
 	rc = open_handle(&h);
 	if (rc)
 		return rc;
 	rc = siitdc_eam_del(h, &lp);
 	if (rc < 0)
-		rc = report(h, "del", format_prefix(&p, text), rc);
+		rc = report(h, "del", format_prefix(&op.pfx, text), rc);
+	else
+		warn_kernel(h);
+	siitdc_close(h);
+	return rc;
+}
+
+static int cmd_refresh(int argc, char **argv)
+{
+	char err[PARSE_ERRLEN], text[PFX_STRLEN];
+	struct siitdc_prefix lp;
+	struct eam_op op;
+	struct siitdc *h;
+	int rc;
+
+	if (parse_refresh(argc, argv, &op, err, sizeof(err)) < 0) {
+		errmsg("%s", err);
+		return EXIT_USAGE;
+	}
+	to_lib_prefix(&op.pfx, &lp);
+
+	rc = open_handle(&h);
+	if (rc)
+		return rc;
+	rc = siitdc_eam_refresh(h, &lp, op.ttl);
+	if (rc < 0)
+		rc = report(h, "refresh", format_prefix(&op.pfx, text), rc);
 	else
 		warn_kernel(h);
 	siitdc_close(h);
@@ -339,11 +319,11 @@ static int cmd_get(int argc, char **argv)
 			struct json j;
 
 			json_init(&j, stdout);
-			json_entry(&j, &e);
+			entry_json(&j, &e);
 			putchar('\n');
 		} else {
-			print_entry_header();
-			print_entry_row(&e);
+			entry_print_header(stdout);
+			entry_print_text(stdout, &e);
 		}
 		rc = finish_output(EXIT_OK);
 	}
@@ -360,20 +340,24 @@ static int show_cb(const struct siitdc_eam *e, void *arg)
 	struct show_ctx *s = arg;
 
 	if (opt_json)
-		json_entry(&s->j, e);
+		entry_json(&s->j, e);
 	else
-		print_entry_row(e);
+		entry_print_text(stdout, e);
 	return 0;
 }
 
 static int cmd_show(int argc, char **argv)
 {
+	char err[PARSE_ERRLEN], owner[SIITDC_OWNER_MAX];
 	struct show_ctx s;
 	struct siitdc *h;
-	int rc, err;
+	int rc, e;
 
-	if (argc > 0)
-		return too_many("show", argv);
+	if (parse_owner_filter("show", argc, argv, owner, err,
+			       sizeof(err)) < 0) {
+		errmsg("%s", err);
+		return EXIT_USAGE;
+	}
 	rc = open_handle(&h);
 	if (rc)
 		return rc;
@@ -382,19 +366,19 @@ static int cmd_show(int argc, char **argv)
 	if (opt_json)
 		json_arr_begin(&s.j);
 	else
-		print_entry_header();
-	err = siitdc_eam_dump(h, show_cb, &s);
+		entry_print_header(stdout);
+	e = siitdc_eam_dump_owner(h, owner[0] ? owner : NULL, show_cb, &s);
 	if (opt_json) {
 		/* Close the array even on failure: keep stdout parseable. */
 		json_arr_end(&s.j);
 		putchar('\n');
 	}
 	rc = finish_output(EXIT_OK);
-	if (err == -SIITDC_EDUMPINTR && !siitdc_kernel_msg(h)) {
+	if (e == -SIITDC_EDUMPINTR && !siitdc_kernel_msg(h)) {
 		errmsg("show: the table changed during the listing; output may be inconsistent, run again");
 		rc = EXIT_FAIL;
-	} else if (err < 0) {
-		rc = report(h, "show", NULL, err);
+	} else if (e < 0) {
+		rc = report(h, "show", NULL, e);
 	}
 	siitdc_close(h);
 	return rc;
@@ -402,16 +386,20 @@ static int cmd_show(int argc, char **argv)
 
 static int cmd_flush(int argc, char **argv)
 {
+	char err[PARSE_ERRLEN], owner[SIITDC_OWNER_MAX];
 	struct siitdc *h;
 	long n;
 	int rc;
 
-	if (argc > 0)
-		return too_many("flush", argv);
+	if (parse_owner_filter("flush", argc, argv, owner, err,
+			       sizeof(err)) < 0) {
+		errmsg("%s", err);
+		return EXIT_USAGE;
+	}
 	rc = open_handle(&h);
 	if (rc)
 		return rc;
-	n = siitdc_eam_flush(h);
+	n = siitdc_eam_flush_owner(h, owner[0] ? owner : NULL);
 	if (n < 0) {
 		rc = report(h, "flush", NULL, (int)n);
 	} else {
@@ -430,6 +418,410 @@ static int cmd_flush(int argc, char **argv)
 		}
 		rc = finish_output(EXIT_OK);
 	}
+	siitdc_close(h);
+	return rc;
+}
+
+/* -------------------------------------------------------------------------
+ * Batch (-b) and replace files
+ *
+ * A file is read twice: once to check every line (nothing is sent if one is
+ * wrong), once to send the operations. Standard input, and anything else
+ * that cannot be read twice, is copied to an unlinked temporary file first.
+ * Memory use does not depend on the size of the file.
+ */
+
+struct input {
+	FILE *f;
+	const char *name;		/* for messages */
+};
+
+/* Copies src to a new unlinked temporary file; returns it, rewound. */
+static FILE *copy_to_tmp(FILE *src, const char *name)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[4096], buf[65536];
+	FILE *f;
+	size_t n;
+	int fd;
+
+	if (!dir || !*dir)
+		dir = "/tmp";
+	snprintf(path, sizeof(path), "%s/siitctl.XXXXXX", dir);
+	fd = mkstemp(path);
+	if (fd < 0) {
+		errmsg("%s: cannot create a temporary file in %s: %s", name,
+		       dir, strerror(errno));
+		return NULL;
+	}
+	unlink(path);
+	f = fdopen(fd, "w+");
+	if (!f) {
+		errmsg("%s: cannot create a temporary file: %s", name,
+		       strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), src)) > 0) {
+		if (fwrite(buf, 1, n, f) != n) {
+			errmsg("%s: cannot write the temporary copy: %s", name,
+			       strerror(errno));
+			fclose(f);
+			return NULL;
+		}
+	}
+	if (ferror(src)) {
+		errmsg("%s: cannot read: %s", name, strerror(errno));
+		fclose(f);
+		return NULL;
+	}
+	if (fflush(f) != 0 || fseek(f, 0, SEEK_SET) != 0) {
+		errmsg("%s: cannot write the temporary copy: %s", name,
+		       strerror(errno));
+		fclose(f);
+		return NULL;
+	}
+	return f;
+}
+
+static int open_input(const char *path, struct input *in)
+{
+	struct stat st;
+	FILE *f;
+
+	if (!strcmp(path, "-")) {
+		in->name = "<stdin>";
+		in->f = copy_to_tmp(stdin, in->name);
+		return in->f ? EXIT_OK : EXIT_FAIL;
+	}
+	in->name = path;
+	f = fopen(path, "r");
+	if (!f) {
+		errmsg("%s: cannot open: %s", path, strerror(errno));
+		return EXIT_FAIL;
+	}
+	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode)) {
+		in->f = f;
+		return EXIT_OK;
+	}
+	in->f = copy_to_tmp(f, path);	/* a pipe, a device... */
+	fclose(f);
+	return in->f ? EXIT_OK : EXIT_FAIL;
+}
+
+static int rewind_input(struct input *in)
+{
+	clearerr(in->f);
+	if (fseek(in->f, 0, SEEK_SET) != 0) {
+		errmsg("%s: cannot read it again: %s", in->name,
+		       strerror(errno));
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+/* The first pass: every line must parse. *nops: the operations. */
+static int check_input(struct input *in, unsigned int allowed,
+		       unsigned long *nops)
+{
+	char err[PARSE_ERRLEN + 64];
+	struct batch_reader r;
+	struct eam_op op;
+	int rc;
+
+	batch_reader_init(&r, in->f, in->name, allowed);
+	while ((rc = batch_next(&r, &op, err, sizeof(err))) > 0)
+		;
+	if (rc < 0) {
+		errmsg("%s", err);
+		return rc == -1 ? EXIT_USAGE : EXIT_FAIL;
+	}
+	*nops = r.ops;
+	return rewind_input(in);
+}
+
+/*
+ * The lines of operations idx[0..n) (0 when not found, e.g. idx -1).
+ * Reads the file once more.
+ */
+static void op_lines(struct input *in, unsigned int allowed, const long *idx,
+		     unsigned long *line, int n)
+{
+	char err[PARSE_ERRLEN + 64];
+	struct batch_reader r;
+	struct eam_op op;
+	int i, left = 0;
+
+	for (i = 0; i < n; i++) {
+		line[i] = 0;
+		if (idx[i] >= 0)
+			left++;
+	}
+	if (!left || rewind_input(in) != EXIT_OK)
+		return;
+	batch_reader_init(&r, in->f, in->name, allowed);
+	while (left && batch_next(&r, &op, err, sizeof(err)) > 0) {
+		for (i = 0; i < n; i++) {
+			if (idx[i] == (long)(r.ops - 1)) {
+				line[i] = r.line;
+				left--;
+			}
+		}
+	}
+}
+
+/*
+ * Reports the failure err of a batch over in. For -b, says which lines
+ * earlier messages applied.
+ */
+static int batch_report(struct siitdc *h, struct input *in,
+			unsigned int allowed, int err, bool staged)
+{
+	const struct siitdc_batch_status *st = siitdc_batch_status(h);
+	const char *kmsg = siitdc_kernel_msg(h);
+	const char *lmsg = siitdc_local_msg(h);
+	char where[64];
+	long idx[3];
+	unsigned long line[3];
+
+	if (is_perm_error(err)) {
+		errmsg("permission denied (need CAP_NET_ADMIN)");
+		return EXIT_FAIL;
+	}
+	idx[0] = st->failed_op;
+	idx[1] = st->n_in_msg ? (long)st->first_in_msg : -1;
+	idx[2] = st->n_in_msg ?
+		(long)(st->first_in_msg + st->n_in_msg - 1) : -1;
+	if (!st->failed)
+		idx[0] = idx[1] = idx[2] = -1;
+	op_lines(in, allowed, idx, line, 3);
+
+	if (line[0])
+		snprintf(where, sizeof(where), "%lu", line[0]);
+	else if (line[1] && line[1] != line[2])
+		snprintf(where, sizeof(where), "%lu-%lu", line[1], line[2]);
+	else if (line[1])
+		snprintf(where, sizeof(where), "%lu", line[1]);
+	else
+		where[0] = '\0';
+
+	if (kmsg)
+		errmsg("%s%s%s: kernel refused: %s (%s)", in->name,
+		       where[0] ? ":" : "", where, kmsg, strerror(-err));
+	else if (lmsg)
+		errmsg("%s%s%s: %s (%s)", in->name, where[0] ? ":" : "", where,
+		       lmsg, strerror(-err));
+	else
+		errmsg("%s%s%s: kernel refused: %s", in->name,
+		       where[0] ? ":" : "", where, strerror(-err));
+
+	if (!staged && st->failed && st->first_in_msg > 0 && line[1])
+		errmsg("%s: the lines before line %lu were applied (%lu operations); none from line %lu on",
+		       in->name, line[1], st->first_in_msg, line[1]);
+	return EXIT_FAIL;
+}
+
+/* The second pass: streams the operations of in through a batch. */
+static int send_input(struct siitdc *h, struct input *in,
+		      unsigned int allowed, uint32_t batch_flags)
+{
+	char err[PARSE_ERRLEN + 64];
+	struct siitdc_prefix lp;
+	struct batch_reader r;
+	struct eam_op op;
+	int rc, e;
+
+	e = siitdc_batch_begin(h, batch_flags);
+	if (e < 0)
+		return batch_report(h, in, allowed, e, batch_flags != 0);
+	batch_reader_init(&r, in->f, in->name, allowed);
+	while ((rc = batch_next(&r, &op, err, sizeof(err))) > 0) {
+		switch (op.kind) {
+		case EAM_OP_ADD:
+			e = siitdc_batch_add(h, &op.eam, op.flags);
+			break;
+		case EAM_OP_DEL:
+			to_lib_prefix(&op.pfx, &lp);
+			e = siitdc_batch_del(h, &lp);
+			break;
+		case EAM_OP_REFRESH:
+			to_lib_prefix(&op.pfx, &lp);
+			e = siitdc_batch_refresh(h, &lp, op.ttl);
+			break;
+		}
+		if (e < 0)
+			return batch_report(h, in, allowed, e,
+					    batch_flags != 0);
+	}
+	if (rc < 0) {
+		const struct siitdc_batch_status *st = siitdc_batch_status(h);
+		unsigned long sent = st->sent;
+
+		siitdc_batch_cancel(h);
+		errmsg("%s (the file changed after it was checked)", err);
+		if (!batch_flags && sent)
+			errmsg("%s: %lu operations were applied before that line",
+			       in->name, sent);
+		return EXIT_FAIL;
+	}
+	e = siitdc_batch_end(h);
+	if (e < 0)
+		return batch_report(h, in, allowed, e, batch_flags != 0);
+	warn_kernel(h);
+	return EXIT_OK;
+}
+
+static int cmd_batch(const char *path)
+{
+	struct input in;
+	unsigned long nops;
+	struct siitdc *h;
+	int rc;
+
+	rc = open_input(path, &in);
+	if (rc)
+		return rc;
+	rc = check_input(&in, OPS_ALL, &nops);
+	if (rc || nops == 0) {
+		fclose(in.f);
+		return rc;
+	}
+	rc = open_handle(&h);
+	if (!rc) {
+		rc = send_input(h, &in, OPS_ALL, 0);
+		siitdc_close(h);
+	}
+	fclose(in.f);
+	return rc;
+}
+
+static int cmd_replace(int argc, char **argv)
+{
+	struct input in;
+	unsigned long nops;
+	struct siitdc *h;
+	int rc, e;
+
+	if (argc < 1) {
+		errmsg("replace: missing file (usage: siitctl replace FILE | -)");
+		return EXIT_USAGE;
+	}
+	if (argc > 1)
+		return too_many("replace", argv + 1);
+	rc = open_input(argv[0], &in);
+	if (rc)
+		return rc;
+	rc = check_input(&in, OPS_ADD, &nops);
+	if (rc)
+		goto out;
+	rc = open_handle(&h);
+	if (rc)
+		goto out;
+
+	e = siitdc_replace_begin(h);
+	if (e < 0) {
+		rc = report(h, "replace", NULL, e);
+		goto close;
+	}
+	rc = send_input(h, &in, OPS_ADD, SIITDC_F_STAGED);
+	if (rc) {
+		/* Reported; the table is left as it was. */
+		(void)siitdc_replace_abort(h);
+		goto close;
+	}
+	e = siitdc_replace_commit(h);
+	if (e < 0) {
+		rc = report(h, "replace", NULL, e);
+		(void)siitdc_replace_abort(h);
+		goto close;
+	}
+	warn_kernel(h);
+	if (opt_json) {
+		struct json j;
+
+		json_init(&j, stdout);
+		json_obj_begin(&j);
+		json_key(&j, "replaced");
+		json_u64(&j, nops);
+		json_obj_end(&j);
+		putchar('\n');
+	} else {
+		printf("replaced the table: %lu %s\n", nops,
+		       nops == 1 ? "entry" : "entries");
+	}
+	rc = finish_output(EXIT_OK);
+close:
+	siitdc_close(h);
+out:
+	fclose(in.f);
+	return rc;
+}
+
+/* -------------------------------------------------------------------------
+ * monitor
+ */
+
+static void on_signal(int sig)
+{
+	(void)sig;		/* only interrupts the wait */
+}
+
+static int monitor_cb(const struct siitdc_event *ev, void *arg)
+{
+	(void)arg;
+	if (opt_json)
+		event_print_json(stdout, ev);
+	else
+		event_print_text(stdout, ev);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		errmsg("cannot write output: %s", strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+static int cmd_monitor(int argc, char **argv)
+{
+	struct sigaction sa;
+	sigset_t block, wait_mask;
+	struct siitdc *h;
+	int rc, e;
+
+	if (argc > 0)
+		return too_many("monitor", argv);
+	rc = open_handle(&h);
+	if (rc)
+		return rc;
+	e = siitdc_events_subscribe(h);
+	if (e < 0) {
+		rc = report(h, "monitor", NULL, e);
+		siitdc_close(h);
+		return rc;
+	}
+
+	/*
+	 * SIGINT and SIGTERM are blocked except while waiting for events, so
+	 * that they always end the wait (no SA_RESTART) and never a write.
+	 */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &wait_mask);
+	sigdelset(&wait_mask, SIGINT);
+	sigdelset(&wait_mask, SIGTERM);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	e = siitdc_events_run(h, monitor_cb, NULL, &wait_mask);
+	if (e == -EINTR)
+		rc = EXIT_OK;
+	else if (e > 0)
+		rc = EXIT_FAIL;		/* output error, reported */
+	else
+		rc = report(h, "monitor", NULL, e);
 	siitdc_close(h);
 	return rc;
 }
@@ -549,6 +941,9 @@ struct command {
 static const struct command commands[] = {
 	{ "add",	cmd_add },
 	{ "del",	cmd_del },
+	{ "refresh",	cmd_refresh },
+	{ "replace",	cmd_replace },
+	{ "monitor",	cmd_monitor },
 	{ "get",	cmd_get },
 	{ "show",	cmd_show },
 	{ "flush",	cmd_flush },
@@ -557,7 +952,9 @@ static const struct command commands[] = {
 	{ "stats",	cmd_stats },
 };
 
-enum opt_result { OPT_NONE, OPT_JSON, OPT_HELP, OPT_VERSION };
+enum opt_result { OPT_NONE, OPT_JSON, OPT_HELP, OPT_VERSION, OPT_BATCH };
+
+static const char *opt_batch;		/* -b FILE */
 
 static enum opt_result match_option(const char *a)
 {
@@ -567,12 +964,15 @@ static enum opt_result match_option(const char *a)
 		return OPT_HELP;
 	if (!strcmp(a, "-V") || !strcmp(a, "--version"))
 		return OPT_VERSION;
+	if (!strcmp(a, "-b") || !strcmp(a, "--batch"))
+		return OPT_BATCH;
 	return OPT_NONE;
 }
 
 /*
  * Options may come before or after the command. Anything else that starts
- * with '-' is an error (no argument of any command does). Returns the
+ * with '-' is an error (no argument of any command does), except "-", a
+ * positional argument (standard input). Returns the
  * number of positional arguments left in args[], or -1 after an error.
  */
 static int parse_options(int argc, char **argv, char **args, int *rc)
@@ -601,6 +1001,20 @@ static int parse_options(int argc, char **argv, char **args, int *rc)
 		case OPT_VERSION:
 			*rc = cmd_version();
 			return -1;
+		case OPT_BATCH:
+			if (opt_batch) {
+				errmsg("option '%s' given twice", a);
+				*rc = EXIT_USAGE;
+				return -1;
+			}
+			if (i + 1 >= argc) {
+				errmsg("option '%s' needs a file (- for standard input)",
+				       a);
+				*rc = EXIT_USAGE;
+				return -1;
+			}
+			opt_batch = argv[++i];
+			break;
 		default:
 			errmsg("unknown option '%.80s' (try 'siitctl help')", a);
 			*rc = EXIT_USAGE;
@@ -624,6 +1038,16 @@ int main(int argc, char **argv)
 	n = parse_options(argc, argv, args, &rc);
 	if (n < 0)
 		goto out;
+	if (opt_batch) {
+		if (n > 0) {
+			errmsg("-b: unexpected argument '%.80s' (usage: siitctl -b FILE | -)",
+			       args[0]);
+			rc = EXIT_USAGE;
+		} else {
+			rc = cmd_batch(opt_batch);
+		}
+		goto out;
+	}
 	if (n == 0) {
 		errmsg("missing command (try 'siitctl help')");
 		rc = EXIT_USAGE;

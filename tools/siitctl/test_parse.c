@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests for parse.c (prefixes, JSON, counter names). No kernel and no
+ * Unit tests for parse.c (prefixes, settings, EAM operations and batch
+ * files, entry and event output, JSON, counter names). No kernel and no
  * libnl needed. Prints "ok NAME" or "FAIL NAME" per test, then a summary;
  * exits non-zero if anything failed.
  */
@@ -950,6 +951,521 @@ static bool t_json_writer(void)
 
 /* ---------------------------------------------------------------------- */
 
+/* Parses line (split at blanks) with parse_op(); "" or "ERR: message". */
+static const char *op_parse(const char *line, unsigned int allowed,
+			    struct eam_op *op)
+{
+	static char out[PARSE_ERRLEN + 8];
+	char buf[1024], *words[BATCH_WORDS_MAX], err[PARSE_ERRLEN];
+	int n;
+
+	snprintf(buf, sizeof(buf), "%s", line);
+	n = split_words(buf, words, BATCH_WORDS_MAX);
+	if (n < 0)
+		return "ERR: too many words";
+	if (parse_op(n, words, allowed, op, err, sizeof(err)) < 0) {
+		snprintf(out, sizeof(out), "ERR: %s", err);
+		return out;
+	}
+	return "";
+}
+
+#define ADD_U "(usage: siitctl add IPV4[/LEN] IPV6[/LEN] [ttl SECONDS] " \
+	"[owner NAME] [source static|dns|container] [force])"
+
+static bool t_op_add(void)
+{
+	char a[PFX_STRLEN], b[PFX_STRLEN];
+	struct eam_op op;
+
+	EXPECT_STR(op_parse("add 198.51.100.0/24 2001:db8:6::/120", OPS_ALL, &op), "");
+	EXPECT(op.kind == EAM_OP_ADD && op.flags == 0 && op.eam.ttl == 0);
+	EXPECT(!op.eam.owner[0] && !op.eam.has_source);
+	EXPECT_STR(format_prefix4(&op.eam.v4, op.eam.v4_len, a), "198.51.100.0/24");
+	EXPECT_STR(format_prefix6(&op.eam.v6, op.eam.v6_len, b), "2001:db8:6::/120");
+
+	/* Keywords in any order. */
+	EXPECT_STR(op_parse("add 198.51.100.7 2001:db8:6::7 force source container owner web ttl 300",
+			    OPS_ALL, &op), "");
+	EXPECT(op.flags == SIITDC_F_FORCE && op.eam.ttl == 300);
+	EXPECT_STR(op.eam.owner, "web");
+	EXPECT(op.eam.has_source && op.eam.source == SIITDC_SOURCE_CONTAINER);
+	EXPECT_STR(op_parse("add 198.51.100.7 2001:db8:6::7 source static", OPS_ALL, &op), "");
+	EXPECT(op.eam.has_source && op.eam.source == SIITDC_SOURCE_STATIC);
+	EXPECT_STR(op_parse("add 198.51.100.7 2001:db8:6::7 source dns ttl 0", OPS_ADD, &op), "");
+	EXPECT(op.eam.source == SIITDC_SOURCE_DNS && op.eam.ttl == 0);
+
+	EXPECT_STR(op_parse("add", OPS_ALL, &op), "ERR: add: missing IPv4 prefix " ADD_U);
+	EXPECT_STR(op_parse("add 198.51.100.7", OPS_ALL, &op),
+		   "ERR: add: missing IPv6 prefix " ADD_U);
+	EXPECT_STR(op_parse("add 2001:db8::1 198.51.100.7", OPS_ALL, &op),
+		   "ERR: add: 2001:db8::1: not an IPv4 prefix");
+	EXPECT_STR(op_parse("add 198.51.100.7 2001:db8::1 frc", OPS_ALL, &op),
+		   "ERR: add: unknown argument 'frc' " ADD_U);
+	EXPECT_STR(op_parse("add 198.51.100.7 2001:db8::1 owner a owner b", OPS_ALL, &op),
+		   "ERR: add: owner: given twice");
+	EXPECT_STR(op_parse("add 198.51.100.7 2001:db8::1 source", OPS_ALL, &op),
+		   "ERR: add: source: missing value (static, dns or container)");
+	EXPECT_STR(op_parse("add 198.51.100.7 2001:db8::1 source Static", OPS_ALL, &op),
+		   "ERR: add: source: 'Static': expected static, dns or container");
+	return true;
+}
+
+static bool t_op_del_refresh(void)
+{
+	char a[PFX_STRLEN];
+	struct eam_op op;
+
+	EXPECT_STR(op_parse("del 2001:db8:6::/120", OPS_ALL, &op), "");
+	EXPECT(op.kind == EAM_OP_DEL);
+	EXPECT_STR(format_prefix(&op.pfx, a), "2001:db8:6::/120");
+	EXPECT_STR(op_parse("del 198.51.100.7", OPS_ALL, &op), "");
+	EXPECT_STR(format_prefix(&op.pfx, a), "198.51.100.7/32");
+	EXPECT_STR(op_parse("del", OPS_ALL, &op),
+		   "ERR: del: missing prefix (usage: siitctl del IPV4[/LEN] | IPV6[/LEN])");
+	EXPECT_STR(op_parse("del 198.51.100.7 force", OPS_ALL, &op),
+		   "ERR: del: unexpected argument 'force'");
+
+	EXPECT_STR(op_parse("refresh 198.51.100.0/24 ttl 4294967295", OPS_ALL, &op), "");
+	EXPECT(op.kind == EAM_OP_REFRESH && op.ttl == 4294967295u);
+	EXPECT_STR(format_prefix(&op.pfx, a), "198.51.100.0/24");
+	EXPECT_STR(op_parse("refresh 2001:db8::1 ttl 0", OPS_ALL, &op), "");
+	EXPECT(op.kind == EAM_OP_REFRESH && op.ttl == 0 && op.pfx.family == AF_INET6);
+	EXPECT_STR(op_parse("refresh 2001:db8::1 ttl 4294967296", OPS_ALL, &op),
+		   "ERR: refresh: ttl: 4294967296: must be at most 4294967295");
+	EXPECT_STR(op_parse("refresh 2001:db8::1 ttl +5", OPS_ALL, &op),
+		   "ERR: refresh: ttl: '+5': expected a number");
+	EXPECT_STR(op_parse("refresh 2001:db8::1 ttl 5 ttl 6", OPS_ALL, &op),
+		   "ERR: refresh: unexpected argument 'ttl'");
+
+	/* Verbs not allowed, unknown verbs. */
+	EXPECT_STR(op_parse("del 198.51.100.7", OPS_ADD, &op),
+		   "ERR: del: not allowed here (only add lines)");
+	EXPECT_STR(op_parse("refresh 198.51.100.7 ttl 1", OPS_ADD, &op),
+		   "ERR: refresh: not allowed here (only add lines)");
+	EXPECT_STR(op_parse("ADD 198.51.100.7 2001:db8::1", OPS_ALL, &op),
+		   "ERR: unknown command 'ADD' (expected add, del or refresh)");
+	EXPECT_STR(op_parse("show", OPS_ADD, &op),
+		   "ERR: unknown command 'show' (expected add)");
+	return true;
+}
+
+static bool t_ttl_owner_source(void)
+{
+	char err[PARSE_ERRLEN], owner[SIITDC_OWNER_MAX];
+	char max[SIITDC_OWNER_MAX + 1];
+	uint32_t ttl;
+	uint8_t src;
+
+	EXPECT(parse_ttl("0", &ttl, err, sizeof(err)) == 0 && ttl == 0);
+	EXPECT(parse_ttl("4294967295", &ttl, err, sizeof(err)) == 0 &&
+	       ttl == UINT32_MAX);
+	EXPECT(parse_ttl("00000000000000000000300", &ttl, err, sizeof(err)) == 0 &&
+	       ttl == 300);
+	EXPECT(parse_ttl("4294967296", &ttl, err, sizeof(err)) < 0);
+	EXPECT_STR(err, "ttl: 4294967296: must be at most 4294967295");
+	EXPECT(parse_ttl("18446744073709551616", &ttl, err, sizeof(err)) < 0);
+	EXPECT_STR(err, "ttl: 18446744073709551616: must be at most 4294967295");
+	EXPECT(parse_ttl("", &ttl, err, sizeof(err)) < 0);
+	EXPECT_STR(err, "ttl: '': expected a number");
+	EXPECT(parse_ttl("1e3", &ttl, err, sizeof(err)) < 0);
+
+	/* 31 bytes fit (with the NUL, SIITDC_OWNER_MAX); 32 do not. */
+	memset(max, 'o', SIITDC_OWNER_MAX - 1);
+	max[SIITDC_OWNER_MAX - 1] = '\0';
+	EXPECT(parse_owner(max, owner, err, sizeof(err)) == 0);
+	EXPECT_STR(owner, max);
+	max[SIITDC_OWNER_MAX - 1] = 'o';
+	max[SIITDC_OWNER_MAX] = '\0';
+	EXPECT(parse_owner(max, owner, err, sizeof(err)) < 0);
+	EXPECT_STR(err, "owner: 'oooooooooooooooooooooooooooooooo': longer than 31 bytes");
+	EXPECT(parse_owner("", owner, err, sizeof(err)) < 0);
+	EXPECT_STR(err, "owner: empty name");
+	EXPECT(parse_owner("a\tb", owner, err, sizeof(err)) < 0);
+	EXPECT_STR(err, "owner: name contains a space or a control character");
+	EXPECT(parse_owner("a\x7f", owner, err, sizeof(err)) < 0);
+	/* Anything else goes, UTF-8 and quotes included. */
+	EXPECT(parse_owner("caf\xc3\xa9\"\\#", owner, err, sizeof(err)) == 0);
+	EXPECT_STR(owner, "caf\xc3\xa9\"\\#");
+
+	EXPECT(parse_source("container", &src, err, sizeof(err)) == 0 &&
+	       src == SIITDC_SOURCE_CONTAINER);
+	EXPECT(parse_source("", &src, err, sizeof(err)) < 0);
+	EXPECT_STR(err, "source: '': expected static, dns or container");
+	EXPECT_STR(source_name(SIITDC_SOURCE_STATIC), "static");
+	EXPECT_STR(source_name(SIITDC_SOURCE_DNS), "dns");
+	EXPECT(source_name(SIITDC_SOURCE_CONTAINER + 1) == NULL);
+	return true;
+}
+
+static bool t_owner_filter(void)
+{
+	char err[PARSE_ERRLEN], owner[SIITDC_OWNER_MAX];
+	char *none[] = { NULL };
+	char *ok[] = { "owner", "web", NULL };
+	char *bad[] = { "owners", "web", NULL };
+	char *extra[] = { "owner", "web", "x", NULL };
+
+	EXPECT(parse_owner_filter("show", 0, none, owner, err, sizeof(err)) == 0);
+	EXPECT_STR(owner, "");
+	EXPECT(parse_owner_filter("show", 2, ok, owner, err, sizeof(err)) == 0);
+	EXPECT_STR(owner, "web");
+	EXPECT(parse_owner_filter("flush", 2, bad, owner, err, sizeof(err)) < 0);
+	EXPECT_STR(err, "flush: unexpected argument 'owners'");
+	EXPECT(parse_owner_filter("flush", 1, ok, owner, err, sizeof(err)) < 0);
+	EXPECT_STR(err, "flush: owner: missing name");
+	EXPECT(parse_owner_filter("show", 3, extra, owner, err, sizeof(err)) < 0);
+	EXPECT_STR(err, "show: unexpected argument 'x'");
+	return true;
+}
+
+static bool t_split_words(void)
+{
+	char buf[256], *w[4];
+
+	snprintf(buf, sizeof(buf), " \tadd  a\tb \r");
+	EXPECT(split_words(buf, w, 4) == 3);
+	EXPECT_STR(w[0], "add");
+	EXPECT_STR(w[1], "a");
+	EXPECT_STR(w[2], "b");
+	snprintf(buf, sizeof(buf), "a b#c #d e");
+	EXPECT(split_words(buf, w, 4) == 2);
+	EXPECT_STR(w[1], "b#c");
+	snprintf(buf, sizeof(buf), "# all of it");
+	EXPECT(split_words(buf, w, 4) == 0);
+	snprintf(buf, sizeof(buf), "   ");
+	EXPECT(split_words(buf, w, 4) == 0);
+	snprintf(buf, sizeof(buf), "a b c d");
+	EXPECT(split_words(buf, w, 4) == 4);
+	snprintf(buf, sizeof(buf), "a b c d e");
+	EXPECT(split_words(buf, w, 4) == -1);
+	return true;
+}
+
+/*
+ * Runs a batch reader over text; writes "KIND@LINE " per operation, then
+ * "END", "ERR(message)" or "IOERR".
+ */
+static const char *read_batch(const char *text, size_t len,
+			      unsigned int allowed)
+{
+	static char out[2048];
+	char err[PARSE_ERRLEN + 64];
+	struct batch_reader r;
+	struct eam_op op;
+	size_t used = 0;
+	FILE *f = fmemopen((void *)text, len, "r");
+	int rc;
+
+	if (!f)
+		return "(fmemopen failed)";
+	out[0] = '\0';
+	batch_reader_init(&r, f, "f.txt", allowed);
+	while ((rc = batch_next(&r, &op, err, sizeof(err))) > 0)
+		used += (size_t)snprintf(out + used, sizeof(out) - used,
+					 "%c@%lu ", "adr"[op.kind], r.line);
+	if (rc == 0)
+		snprintf(out + used, sizeof(out) - used, "END %lu", r.ops);
+	else if (rc == -1)
+		snprintf(out + used, sizeof(out) - used, "ERR(%s)", err);
+	else
+		snprintf(out + used, sizeof(out) - used, "IOERR");
+	fclose(f);
+	return out;
+}
+
+#define RB(s, allowed) read_batch((s), sizeof(s) - 1, (allowed))
+
+static bool t_batch_reader(void)
+{
+	static const char ok[] =
+		"# header\n"
+		"\n"
+		"add 198.51.100.7 2001:db8:6::7 ttl 300 owner web # trailing\n"
+		"   \t\n"
+		"del 198.51.100.8\r\n"
+		"refresh 2001:db8:6::7 ttl 60\n"
+		"add 192.0.2.0/24 2001:db8:1::/120";	/* no final newline */
+	static const char bad[] =
+		"add 198.51.100.7 2001:db8:6::7\n"
+		"# fine\n"
+		"add 198.51.100.8 2001:db8:6::8 ttl 1 ttl 2\n"
+		"add 198.51.100.9/99 2001:db8:6::9\n";
+	static const char nul[] = "del 1.2.3.4\n\0del 1.2.3.5\n";
+	char longline[BATCH_LINE_MAX + 64];
+	char exact[BATCH_LINE_MAX + 8];
+
+	EXPECT_STR(RB(ok, OPS_ALL), "a@3 d@5 r@6 a@7 END 4");
+	EXPECT_STR(RB(ok, OPS_ADD),
+		   "a@3 ERR(f.txt:5: del: not allowed here (only add lines))");
+	EXPECT_STR(RB(bad, OPS_ALL), "a@1 ERR(f.txt:3: add: ttl: given twice)");
+	EXPECT_STR(RB(nul, OPS_ALL), "d@1 ERR(f.txt:2: line contains a NUL byte)");
+	EXPECT_STR(RB("", OPS_ALL), "END 0");
+	EXPECT_STR(RB("\n\n# x\n", OPS_ALL), "END 0");
+	EXPECT_STR(RB("del 1.2.3.4 5.6.7.8\n", OPS_ALL),
+		   "ERR(f.txt:1: del: unexpected argument '5.6.7.8')");
+
+	/* BATCH_LINE_MAX bytes are fine, one more is not. */
+	memset(exact, ' ', BATCH_LINE_MAX);
+	memcpy(exact, "del 1.2.3.4", 11);
+	exact[BATCH_LINE_MAX] = '\n';
+	EXPECT_STR(read_batch(exact, BATCH_LINE_MAX + 1, OPS_ALL), "d@1 END 1");
+	memset(longline, ' ', sizeof(longline));
+	memcpy(longline, "del 1.2.3.4", 11);
+	longline[BATCH_LINE_MAX + 1] = '\n';
+	{
+		char want[128];
+
+		snprintf(want, sizeof(want),
+			 "ERR(f.txt:1: line longer than %d bytes)",
+			 BATCH_LINE_MAX);
+		EXPECT_STR(read_batch(longline, BATCH_LINE_MAX + 2, OPS_ALL),
+			   want);
+	}
+	return true;
+}
+
+/* Runs fn(arg) on a memory stream; returns what it wrote. */
+static const char *capture(void (*fn)(FILE *f, const void *arg),
+			   const void *arg)
+{
+	static char out[2048];
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return "(open_memstream failed)";
+	fn(f, arg);
+	fclose(f);
+	snprintf(out, sizeof(out), "%s", buf);
+	free(buf);
+	return out;
+}
+
+static void cap_entry_json(FILE *f, const void *arg)
+{
+	struct json j;
+
+	json_init(&j, f);
+	entry_json(&j, arg);
+}
+
+static void cap_entry_text(FILE *f, const void *arg)
+{
+	entry_print_text(f, arg);
+}
+
+static void cap_header(FILE *f, const void *arg)
+{
+	(void)arg;
+	entry_print_header(f);
+}
+
+static void cap_event_text(FILE *f, const void *arg)
+{
+	event_print_text(f, arg);
+}
+
+static void cap_event_json(FILE *f, const void *arg)
+{
+	event_print_json(f, arg);
+}
+
+static void sample_entry(struct siitdc_eam *e)
+{
+	memset(e, 0, sizeof(*e));
+	inet_pton(AF_INET, "198.51.100.7", &e->v4);
+	e->v4_len = 32;
+	inet_pton(AF_INET6, "2001:db8:6::7", &e->v6);
+	e->v6_len = 128;
+}
+
+static bool t_entry_output(void)
+{
+	struct siitdc_eam e;
+	char buf[64];
+	const char *s;
+
+	/* The first two columns as before: scripts use awk '{print $1, $2}'. */
+	s = capture(cap_header, NULL);
+	EXPECT(!strncmp(s, "IPv4 prefix         IPv6 prefix ", 32));
+	EXPECT(strstr(s, " TTL ") && strstr(s, " Owner ") &&
+	       strstr(s, " Source ") && strstr(s, " Idle\n"));
+
+	/* An entry without any of the optional attributes. */
+	sample_entry(&e);
+	s = capture(cap_entry_text, &e);
+	EXPECT(!strncmp(s, "198.51.100.7/32     2001:db8:6::7/128 ", 37));
+	{
+		char copy[2048], *w[16];
+
+		snprintf(copy, sizeof(copy), "%s", s);
+		EXPECT(split_words(copy, w, 16) == 10);
+		EXPECT_STR(w[2], "-");
+		EXPECT_STR(w[3], "-");
+		EXPECT_STR(w[4], "-");
+		EXPECT_STR(w[9], "-\n");
+	}
+	EXPECT_STR(capture(cap_entry_json, &e),
+		   "{\"ipv4\":\"198.51.100.7/32\",\"ipv6\":\"2001:db8:6::7/128\","
+		   "\"ttl\":null,\"owner\":null,\"source\":null,"
+		   "\"pkts_4to6\":null,\"bytes_4to6\":null,\"pkts_6to4\":null,"
+		   "\"bytes_6to4\":null,\"idle_ms\":null}");
+
+	/* Everything. */
+	e.ttl = 300;
+	snprintf(e.owner, sizeof(e.owner), "web");
+	e.has_source = true;
+	e.source = SIITDC_SOURCE_DNS;
+	e.has_counters = true;
+	e.pkts_4to6 = 1;
+	e.bytes_4to6 = 84;
+	e.pkts_6to4 = 2;
+	e.bytes_6to4 = UINT64_MAX;
+	e.has_idle = true;
+	e.idle_ms = 3250;
+	s = capture(cap_entry_text, &e);
+	{
+		char copy[2048], *w[16];
+
+		snprintf(copy, sizeof(copy), "%s", s);
+		EXPECT(split_words(copy, w, 16) == 10);
+		EXPECT_STR(w[0], "198.51.100.7/32");
+		EXPECT_STR(w[1], "2001:db8:6::7/128");
+		EXPECT_STR(w[2], "300");
+		EXPECT_STR(w[3], "web");
+		EXPECT_STR(w[4], "dns");
+		EXPECT_STR(w[5], "1");
+		EXPECT_STR(w[6], "84");
+		EXPECT_STR(w[7], "2");
+		EXPECT_STR(w[8], "18446744073709551615");
+		EXPECT_STR(w[9], "3.2s\n");
+	}
+	EXPECT_STR(capture(cap_entry_json, &e),
+		   "{\"ipv4\":\"198.51.100.7/32\",\"ipv6\":\"2001:db8:6::7/128\","
+		   "\"ttl\":300,\"owner\":\"web\",\"source\":\"dns\","
+		   "\"pkts_4to6\":1,\"bytes_4to6\":84,\"pkts_6to4\":2,"
+		   "\"bytes_6to4\":18446744073709551615,\"idle_ms\":3250}");
+
+	/* A source this build does not know: its number. */
+	e.source = 9;
+	EXPECT(strstr(capture(cap_entry_json, &e), "\"source\":9,"));
+	s = capture(cap_entry_text, &e);
+	EXPECT(strstr(s, " 9 "));
+
+	EXPECT_STR(format_idle(0, buf, sizeof(buf)), "0.0s");
+	EXPECT_STR(format_idle(59999, buf, sizeof(buf)), "59.9s");
+	EXPECT_STR(format_idle(60000, buf, sizeof(buf)), "1m00s");
+	EXPECT_STR(format_idle(3599999, buf, sizeof(buf)), "59m59s");
+	EXPECT_STR(format_idle(3600000, buf, sizeof(buf)), "1h00m");
+	EXPECT_STR(format_idle(86400000ull * 3 + 3600000 * 4, buf, sizeof(buf)),
+		   "3d04h");
+	EXPECT_STR(format_idle(UINT64_MAX, buf, sizeof(buf)),
+		   "213503982334d14h");
+	return true;
+}
+
+/* Owners come from any netlink client: JSON escapes them, text keeps one word. */
+static bool t_owner_escaping(void)
+{
+	struct siitdc_eam e;
+	char buf[SIITDC_OWNER_MAX];
+	const char *s;
+
+	sample_entry(&e);
+	snprintf(e.owner, sizeof(e.owner), "a\"b\\c\nd\x01\xff" "caf\xc3\xa9");
+	s = capture(cap_entry_json, &e);
+	EXPECT(strstr(s, "\"owner\":\"a\\\"b\\\\c\\nd\\u0001\\ufffdcaf\xc3\xa9\","));
+	s = capture(cap_entry_text, &e);
+	EXPECT(strstr(s, " a\"b\\c?d?\xff" "caf\xc3\xa9 "));
+
+	EXPECT_STR(owner_text("x y\tz\x7f", buf), "x?y?z?");
+	EXPECT_STR(owner_text("", buf), "");
+	return true;
+}
+
+static bool t_event_output(void)
+{
+	struct siitdc_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SIITDC_CMD_EVENT_ADD;
+	ev.has_eam = true;
+	sample_entry(&ev.eam);
+	ev.eam.ttl = 300;
+	snprintf(ev.eam.owner, sizeof(ev.eam.owner), "web");
+	ev.eam.has_source = true;
+	ev.eam.source = SIITDC_SOURCE_STATIC;
+	EXPECT_STR(capture(cap_event_text, &ev),
+		   "add 198.51.100.7/32 2001:db8:6::7/128 ttl 300 owner web\n");
+	ev.eam.source = SIITDC_SOURCE_CONTAINER;
+	EXPECT_STR(capture(cap_event_text, &ev),
+		   "add 198.51.100.7/32 2001:db8:6::7/128 ttl 300 owner web source container\n");
+	EXPECT_STR(capture(cap_event_json, &ev),
+		   "{\"event\":\"add\",\"ipv4\":\"198.51.100.7/32\","
+		   "\"ipv6\":\"2001:db8:6::7/128\",\"ttl\":300,\"owner\":\"web\","
+		   "\"source\":\"container\",\"pkts_4to6\":null,\"bytes_4to6\":null,"
+		   "\"pkts_6to4\":null,\"bytes_6to4\":null,\"idle_ms\":null}\n");
+
+	/* The text of an add event is a valid batch line. */
+	{
+		char line[2048], *w[BATCH_WORDS_MAX], err[PARSE_ERRLEN];
+		struct eam_op op;
+		int n;
+
+		snprintf(line, sizeof(line), "%s", capture(cap_event_text, &ev));
+		line[strcspn(line, "\n")] = '\0';
+		n = split_words(line, w, BATCH_WORDS_MAX);
+		EXPECT(parse_op(n, w, OPS_ALL, &op, err, sizeof(err)) == 0);
+		EXPECT(op.eam.ttl == 300 && !strcmp(op.eam.owner, "web"));
+	}
+
+	ev.type = SIITDC_CMD_EVENT_EXPIRE;
+	ev.eam.ttl = 0;
+	ev.eam.owner[0] = '\0';
+	ev.eam.has_source = false;
+	EXPECT_STR(capture(cap_event_text, &ev),
+		   "expire 198.51.100.7/32 2001:db8:6::7/128\n");
+	ev.type = SIITDC_CMD_EVENT_DEL;
+	EXPECT(!strncmp(capture(cap_event_text, &ev), "del 198.51.100.7/32 ", 20));
+	ev.type = SIITDC_CMD_EVENT_REFRESH;
+	ev.eam.ttl = 60;
+	EXPECT_STR(capture(cap_event_text, &ev),
+		   "refresh 198.51.100.7/32 2001:db8:6::7/128 ttl 60\n");
+	snprintf(ev.eam.owner, sizeof(ev.eam.owner), "x\"y z");
+	EXPECT_STR(capture(cap_event_text, &ev),
+		   "refresh 198.51.100.7/32 2001:db8:6::7/128 ttl 60 owner x\"y?z\n");
+	EXPECT(strstr(capture(cap_event_json, &ev), "\"owner\":\"x\\\"y z\""));
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SIITDC_CMD_EVENT_REPLACE;
+	ev.has_count = true;
+	ev.count = 1000;
+	EXPECT_STR(capture(cap_event_text, &ev), "replace 1000 entries\n");
+	EXPECT_STR(capture(cap_event_json, &ev),
+		   "{\"event\":\"replace\",\"count\":1000}\n");
+	ev.type = SIITDC_CMD_EVENT_FLUSH;
+	ev.count = 3;
+	EXPECT_STR(capture(cap_event_text, &ev), "flush 3 entries\n");
+	ev.count = 1;
+	EXPECT_STR(capture(cap_event_text, &ev), "flush 1 entry\n");
+	EXPECT_STR(capture(cap_event_json, &ev),
+		   "{\"event\":\"flush\",\"count\":1}\n");
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SIITDC_EVENT_LOST;
+	EXPECT_STR(capture(cap_event_text, &ev), "lost events\n");
+	EXPECT_STR(capture(cap_event_json, &ev), "{\"event\":\"lost\"}\n");
+	ev.type = 200;
+	EXPECT_STR(capture(cap_event_text, &ev), "event 200\n");
+	EXPECT_STR(capture(cap_event_json, &ev),
+		   "{\"event\":\"unknown\",\"type\":200}\n");
+	return true;
+}
+
+/* ---------------------------------------------------------------------- */
+
 int main(void)
 {
 	run("v4_valid", t_v4_valid);
@@ -980,6 +1496,15 @@ int main(void)
 	run("json_escape_basic", t_json_escape_basic);
 	run("json_escape_utf8", t_json_escape_utf8);
 	run("json_writer", t_json_writer);
+	run("op_add", t_op_add);
+	run("op_del_refresh", t_op_del_refresh);
+	run("ttl_owner_source", t_ttl_owner_source);
+	run("owner_filter", t_owner_filter);
+	run("split_words", t_split_words);
+	run("batch_reader", t_batch_reader);
+	run("entry_output", t_entry_output);
+	run("owner_escaping", t_owner_escaping);
+	run("event_output", t_event_output);
 
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;

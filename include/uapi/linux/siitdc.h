@@ -14,6 +14,8 @@
 
 #define SIITDC_GENL_NAME	"siitdc"
 #define SIITDC_GENL_VERSION	1
+/* Multicast group of table events (SIITDC_CMD_EVENT_*). */
+#define SIITDC_MCGRP_EVENTS	"events"
 
 #include <linux/types.h>
 
@@ -37,6 +39,35 @@ enum siitdc_cmd {
 	SIITDC_CMD_CONFIG_SET,
 	/* Reply: SIITDC_A_STATS (sums over all CPUs). */
 	SIITDC_CMD_STATS_GET,
+	/*
+	 * Many operations in one message: one SIITDC_A_EAM per operation, each
+	 * with SIITDC_EAM_A_OP (add, del or refresh) and the attributes that
+	 * operation takes. All or nothing: if one fails, none is applied. The
+	 * reply carries SIITDC_A_RESULTS (an s32 errno per operation, 0 for
+	 * success) and SIITDC_A_COUNT (operations applied); the extack message
+	 * names the first failing operation. With SIITDC_F_STAGED in
+	 * SIITDC_A_FLAGS the operations build the table being replaced.
+	 */
+	SIITDC_CMD_EAM_BATCH,
+	/*
+	 * Atomic replacement of the whole table: BEGIN starts an empty staging
+	 * table (discarding any earlier one), EAM_BATCH with SIITDC_F_STAGED
+	 * fills it, COMMIT swaps it in at once (readers see the old table or
+	 * the new one, never a mix), ABORT discards it. Only the socket that
+	 * began a replacement may fill, commit or abort it.
+	 */
+	SIITDC_CMD_REPLACE_BEGIN,
+	SIITDC_CMD_REPLACE_COMMIT,
+	SIITDC_CMD_REPLACE_ABORT,
+	/* Notifications on SIITDC_MCGRP_EVENTS, each with one SIITDC_A_EAM. */
+	SIITDC_CMD_EVENT_ADD,
+	SIITDC_CMD_EVENT_DEL,
+	SIITDC_CMD_EVENT_EXPIRE,
+	SIITDC_CMD_EVENT_REFRESH,
+	/* The table was replaced (SIITDC_A_COUNT: entries in the new one). */
+	SIITDC_CMD_EVENT_REPLACE,
+	/* The table was flushed (SIITDC_A_COUNT: entries removed). */
+	SIITDC_CMD_EVENT_FLUSH,
 	__SIITDC_CMD_MAX,
 };
 
@@ -49,6 +80,8 @@ enum siitdc_attr {
 	SIITDC_A_STATS,		/* nested, enum siitdc_stat: each a u64 */
 	SIITDC_A_FLAGS,		/* u32, SIITDC_F_* */
 	SIITDC_A_COUNT,		/* u32: entries affected (flush reply) */
+	SIITDC_A_RESULTS,	/* binary: s32 per batch operation */
+	SIITDC_A_PAD,
 	__SIITDC_A_MAX,
 };
 
@@ -56,6 +89,7 @@ enum siitdc_attr {
 
 /* SIITDC_A_FLAGS bits */
 #define SIITDC_F_FORCE		(1U << 0)	/* EAM_ADD: allow overlapping prefixes */
+#define SIITDC_F_STAGED		(1U << 1)	/* EAM_BATCH: into the staging table */
 
 enum siitdc_eam_attr {
 	SIITDC_EAM_A_UNSPEC,
@@ -63,6 +97,23 @@ enum siitdc_eam_attr {
 	SIITDC_EAM_A_V4_LEN,	/* u8, 0..32; absent means 32 */
 	SIITDC_EAM_A_V6_ADDR,	/* binary, 16 bytes */
 	SIITDC_EAM_A_V6_LEN,	/* u8, 0..128; absent means 128 */
+	/*
+	 * u32 seconds. In add and refresh: the entry's lifetime (0 or absent:
+	 * forever); the module removes it when it runs out and announces
+	 * SIITDC_CMD_EVENT_EXPIRE. In replies and events: seconds left.
+	 */
+	SIITDC_EAM_A_TTL,
+	SIITDC_EAM_A_OWNER,	/* string, < SIITDC_OWNER_MAX bytes; flush/dump filter */
+	SIITDC_EAM_A_SOURCE,	/* u8, enum siitdc_eam_source */
+	SIITDC_EAM_A_OP,	/* u8, enum siitdc_eam_op (EAM_BATCH only) */
+	SIITDC_EAM_A_FLAGS,	/* u32, SIITDC_F_FORCE (EAM_BATCH only) */
+	/* Replies only: traffic through the entry since it was added. */
+	SIITDC_EAM_A_PKTS_4TO6,	/* u64 */
+	SIITDC_EAM_A_BYTES_4TO6, /* u64 */
+	SIITDC_EAM_A_PKTS_6TO4,	/* u64 */
+	SIITDC_EAM_A_BYTES_6TO4, /* u64 */
+	SIITDC_EAM_A_IDLE_MS,	/* u64: since the last packet; absent if none */
+	SIITDC_EAM_A_PAD,
 	__SIITDC_EAM_A_MAX,
 };
 
@@ -106,6 +157,21 @@ enum siitdc_cfg_attr {
 };
 
 #define SIITDC_CFG_A_MAX (__SIITDC_CFG_A_MAX - 1)
+
+#define SIITDC_OWNER_MAX	32
+#define SIITDC_BATCH_MAX	4096	/* operations in one EAM_BATCH */
+
+enum siitdc_eam_source {
+	SIITDC_SOURCE_STATIC,		/* added by an operator */
+	SIITDC_SOURCE_DNS,		/* siitdcd: an IPv4 client asked DNS */
+	SIITDC_SOURCE_CONTAINER,	/* siitdcd: a container flagged public */
+};
+
+enum siitdc_eam_op {
+	SIITDC_OP_ADD,			/* add (an identical entry: refresh) */
+	SIITDC_OP_DEL,			/* by its IPv4 or its IPv6 prefix */
+	SIITDC_OP_REFRESH,		/* new TTL for an existing entry */
+};
 
 #define SIITDC_DENYLIST4_MAX	64
 #define SIITDC_PLATEAUS_MAX	16
