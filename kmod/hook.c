@@ -24,6 +24,7 @@
 #include <net/route.h>
 
 #include "compat.h"
+#include "core/icmp_map.h"
 #include "fragment.h"
 #include "xlat.h"
 
@@ -163,6 +164,19 @@ static bool may_reply(struct siitdc_net *sn, const struct siitdc_xlat_state *st)
 	return true;
 }
 
+/* RFC 7915 4.4 / RFC 1812: an ICMPv4 error is never answered. */
+static bool is_icmp4_error(const struct sk_buff *skb)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct icmphdr *ic;
+	struct icmphdr _ic;
+
+	if (iph->protocol != IPPROTO_ICMP || (iph->frag_off & htons(IP_OFFSET)))
+		return false;
+	ic = skb_header_pointer(skb, iph->ihl * 4, sizeof(_ic), &_ic);
+	return ic && siitdc_icmp4_is_error(ic->type);
+}
+
 /* icmp_send() wants the packet routed, as ip_forward() has it. */
 static void reply4(struct siitdc_net *sn, struct sk_buff *skb,
 		   const struct siitdc_xlat_state *st)
@@ -170,7 +184,7 @@ static void reply4(struct siitdc_net *sn, struct sk_buff *skb,
 	const struct iphdr *iph = ip_hdr(skb);
 	u32 info = st->reply.info;
 
-	if (!may_reply(sn, st))
+	if (is_icmp4_error(skb) || !may_reply(sn, st))
 		return;
 	if (!skb_dst(skb) &&
 	    siitdc_ip_route_input(skb, iph->daddr, iph->saddr, iph->tos,

@@ -48,6 +48,7 @@ enum siitdc_verdict siitdc_xlat_6to4(struct siitdc_net *sn,
 
 /* xlat_common.c */
 bool siitdc_v4_addr_unicast(__be32 addr);
+bool siitdc_v6_addr_unicast(const struct in6_addr *addr);
 unsigned int siitdc_gso_l4_seglen(const struct sk_buff *skb);
 bool siitdc_v4_denied(const struct siitdc_config *cfg, __be32 addr);
 bool siitdc_wkp_nonglobal(const struct siitdc_config *cfg, __be32 addr);

@@ -36,8 +36,10 @@ struct xlat4 {
 	int icmp_type;		/* new ICMPv6 type, for ICMP echo */
 };
 
+/* Returns false, or a reason to drop in *why. */
 static bool map_src(const struct siitdc_config *cfg, struct siitdc_table *t,
-		    __be32 saddr, bool eam_ok, struct in6_addr *out)
+		    __be32 saddr, bool eam_ok, struct in6_addr *out,
+		    enum siitdc_stat *why)
 {
 	struct siitdc_prefix4 p4;
 	struct siitdc_prefix6 p6;
@@ -50,7 +52,12 @@ static bool map_src(const struct siitdc_config *cfg, struct siitdc_table *t,
 		siitdc_eam_4to6(&p4, &p6, saddr, out);
 		return true;
 	}
+	*why = SIITDC_STAT_DROP_SRC_UNMAPPED;
 	if (!cfg->pool6_set)
+		return false;
+	/* RFC 6052 3.1: only through pool6 is the well-known prefix used. */
+	*why = SIITDC_STAT_DROP_WKP_NONGLOBAL;
+	if (siitdc_wkp_nonglobal(cfg, saddr))
 		return false;
 	siitdc_rfc6052_embed(&cfg->pool6, saddr, out);
 	return true;
@@ -112,6 +119,7 @@ static enum siitdc_verdict decide(struct siitdc_net *sn, struct sk_buff *skb,
 	struct siitdc_prefix6 p6;
 	struct siitdc_eam *e;
 	unsigned int need, size;
+	enum siitdc_stat why;
 
 	e = siitdc_table_lookup4(t, iph->daddr);
 	if (!e) {
@@ -147,14 +155,19 @@ static enum siitdc_verdict decide(struct siitdc_net *sn, struct sk_buff *skb,
 
 	if (!siitdc_v4_addr_unicast(iph->saddr))
 		return drop(sn, SIITDC_STAT_DROP_SRC_ILLEGAL);
-	if (siitdc_wkp_nonglobal(cfg, iph->saddr))
-		return drop(sn, SIITDC_STAT_DROP_WKP_NONGLOBAL);
 	x->eam = e;
 	siitdc_eam_prefix4(e, &p4);
 	siitdc_eam_prefix6(e, &p6);
 	siitdc_eam_4to6(&p4, &p6, iph->daddr, &x->daddr);
-	if (!map_src(cfg, t, iph->saddr, src_eam_ok(cfg, st), &x->saddr))
-		return drop_prohibited(sn, st, SIITDC_STAT_DROP_SRC_UNMAPPED);
+	/* Row 170: never to multicast, loopback or the like, either side. */
+	if (!siitdc_v4_addr_unicast(iph->daddr) ||
+	    !siitdc_v6_addr_unicast(&x->daddr))
+		return drop(sn, SIITDC_STAT_DROP_DST_ILLEGAL);
+	if (!map_src(cfg, t, iph->saddr, src_eam_ok(cfg, st), &x->saddr, &why)) {
+		if (why == SIITDC_STAT_DROP_WKP_NONGLOBAL)
+			return drop(sn, why);
+		return drop_prohibited(sn, st, why);
+	}
 
 	if (x->ihl > sizeof(*iph)) {
 		if (!pskb_may_pull(skb, x->ihl))
@@ -176,6 +189,10 @@ static enum siitdc_verdict decide(struct siitdc_net *sn, struct sk_buff *skb,
 		siitdc_reply(st, ICMP_TIME_EXCEEDED, ICMP_EXC_TTL, 0);
 		return drop(sn, SIITDC_STAT_DROP_TTL_EXPIRED);
 	}
+
+	/* RFC 7915 1.2: fragmented ICMP cannot be translated, any fragment. */
+	if (x->proto == IPPROTO_ICMP && x->frag)
+		return drop(sn, SIITDC_STAT_DROP_ICMP_FRAGMENT);
 
 	need = x->ihl + (x->first ? l4_write_len(x->proto) : 0);
 	if (!pskb_may_pull(skb, need))

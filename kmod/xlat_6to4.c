@@ -83,6 +83,10 @@ static enum siitdc_verdict walk_exthdrs(struct siitdc_net *sn,
 			pos += sizeof(*fh);
 			continue;
 		case NEXTHDR_AUTH:
+		case NEXTHDR_MOBILITY:
+		case SIITDC_IPPROTO_HIP:
+		case SIITDC_IPPROTO_SHIM6:
+			/* Extension headers too (RFC 7045), never after a fragment's. */
 			if (x->frag)
 				goto after_frag;
 			fallthrough;
@@ -138,6 +142,13 @@ static bool map_src(struct siitdc_table *t, const struct siitdc_config *cfg,
 		return false;
 	*out = siitdc_rfc6052_extract(&cfg->pool6, saddr);
 	return true;
+}
+
+/* An address that came out of pool6: the RFC 6052 3.1 rule applies. */
+static bool src_from_wkp_nonglobal(const struct siitdc_config *cfg,
+				   const struct xlat6 *x)
+{
+	return !x->eam && siitdc_wkp_nonglobal(cfg, x->saddr);
 }
 
 static unsigned int l4_write_len(u8 proto)
@@ -221,6 +232,8 @@ static enum siitdc_verdict decide(struct siitdc_net *sn, struct sk_buff *skb,
 		siitdc_reply(st, ICMPV6_DEST_UNREACH, ICMPV6_POLICY_FAIL, 0);
 		return drop(sn, SIITDC_STAT_DROP_SRC_UNMAPPED);
 	}
+	if (src_from_wkp_nonglobal(cfg, x))
+		return drop(sn, SIITDC_STAT_DROP_WKP_NONGLOBAL);
 	if (siitdc_v4_denied(cfg, x->daddr) || siitdc_v4_denied(cfg, x->saddr))
 		return drop_prohibited(sn, st, SIITDC_STAT_DROP_DENYLIST);
 

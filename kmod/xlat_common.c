@@ -35,6 +35,15 @@ unsigned int siitdc_gso_l4_seglen(const struct sk_buff *skb)
 	return hdr + skb_shinfo(skb)->gso_size;
 }
 
+/* Global or unique-local unicast: no multicast, loopback, link-local. */
+bool siitdc_v6_addr_unicast(const struct in6_addr *addr)
+{
+	int type = ipv6_addr_type(addr);
+
+	return !(type & (IPV6_ADDR_MULTICAST | IPV6_ADDR_LOOPBACK |
+			 IPV6_ADDR_LINKLOCAL | IPV6_ADDR_ANY));
+}
+
 /* denylist4: IPv4 prefixes never translated, in either direction. */
 bool siitdc_v4_denied(const struct siitdc_config *cfg, __be32 addr)
 {

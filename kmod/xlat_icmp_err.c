@@ -45,6 +45,9 @@ static bool map4to6(void *priv, __be32 addr, bool as_source,
 	struct siitdc_prefix6 p6;
 	struct siitdc_eam *e = NULL;
 
+	/* denylist4 holds for errors and their inner packets too. */
+	if (siitdc_v4_denied(m->cfg, addr))
+		return false;
 	if (!as_source || m->src_eam_ok)
 		e = siitdc_table_lookup4(m->t, addr);
 	if (e) {
@@ -53,7 +56,8 @@ static bool map4to6(void *priv, __be32 addr, bool as_source,
 		siitdc_eam_4to6(&p4, &p6, addr, out);
 		return true;
 	}
-	if (!as_source || !m->cfg->pool6_set)
+	if (!as_source || !m->cfg->pool6_set ||
+	    siitdc_wkp_nonglobal(m->cfg, addr))
 		return false;
 	siitdc_rfc6052_embed(&m->cfg->pool6, addr, out);
 	return true;
@@ -73,13 +77,14 @@ static bool map6to4(void *priv, const struct in6_addr *addr, bool as_source,
 			siitdc_eam_prefix4(e, &p4);
 			siitdc_eam_prefix6(e, &p6);
 			*out = siitdc_eam_6to4(&p4, &p6, addr);
-			return true;
+			return !siitdc_v4_denied(m->cfg, *out);
 		}
 	}
 	if (!m->cfg->pool6_set || !siitdc_v6_in_prefix(addr, &m->cfg->pool6))
 		return false;
 	*out = siitdc_rfc6052_extract(&m->cfg->pool6, addr);
-	return true;
+	return !siitdc_wkp_nonglobal(m->cfg, *out) &&
+	       !siitdc_v4_denied(m->cfg, *out);
 }
 
 static enum siitdc_verdict drop_reason(struct siitdc_net *sn, int err)
@@ -181,6 +186,10 @@ enum siitdc_verdict siitdc_xlat_icmp_err_4to6(struct siitdc_net *sn,
 	if (skb_linearize(skb))
 		return drop_reason(sn, -SIITDC_ERR_NOSPACE);
 	iph = ip_hdr(skb);
+	if (siitdc_v4_denied(cfg, iph->daddr) || siitdc_v4_denied(cfg, iph->saddr)) {
+		siitdc_count(sn, SIITDC_STAT_DROP_DENYLIST);
+		return SIITDC_DROP;
+	}
 	if (iph->ttl <= 1 && !st->local) {
 		/* Never an error about an error: just drop it. */
 		siitdc_count(sn, SIITDC_STAT_DROP_TTL_EXPIRED);
@@ -239,15 +248,15 @@ enum siitdc_verdict siitdc_xlat_icmp_err_4to6(struct siitdc_net *sn,
  */
 static __be32 rfc6791_source(struct siitdc_net *sn,
 			     const struct siitdc_config *cfg, __be32 daddr,
-			     u8 hop_limit)
+			     u8 hop_limit, bool *own)
 {
 	struct flowi4 fl4 = { .daddr = daddr };
 	struct rtable *rt;
 	__be32 src = 0;
 
 	if (cfg->pool6791v4_set) {
-		u32 hosts = cfg->pool6791v4.len ?
-			    ~0U >> cfg->pool6791v4.len : ~0U;
+		u8 len = cfg->pool6791v4.len;
+		u32 hosts = len >= 32 ? 0 : ~0U >> len;
 		u32 pick = cfg->random_6791 ? get_random_u32() : hop_limit;
 
 		return cfg->pool6791v4.addr | htonl(pick & hosts);
@@ -257,6 +266,7 @@ static __be32 rfc6791_source(struct siitdc_net *sn,
 		src = inet_select_addr(rt->dst.dev, daddr, RT_SCOPE_UNIVERSE);
 		ip_rt_put(rt);
 	}
+	*own = !!src;
 	return src ?: SIITDC_DUMMY_V4;
 }
 
@@ -284,12 +294,24 @@ enum siitdc_verdict siitdc_xlat_icmp_err_6to4(struct siitdc_net *sn,
 		return SIITDC_DROP;
 	}
 
+	if (cfg->pool6_set && siitdc_v6_in_prefix(&ip6h->daddr, &cfg->pool6) &&
+	    siitdc_v4_denied(cfg, siitdc_rfc6052_extract(&cfg->pool6,
+							 &ip6h->daddr))) {
+		siitdc_count(sn, SIITDC_STAT_DROP_DENYLIST);
+		return SIITDC_DROP;
+	}
 	if (!map6to4(&m, &ip6h->daddr, false, &ctx.daddr4) ||
 	    !siitdc_v4_addr_unicast(ctx.daddr4))
 		return drop_reason(sn, -SIITDC_ERR_INNER);
-	if (!map6to4(&m, &ip6h->saddr, true, &ctx.saddr4))
+	if (!map6to4(&m, &ip6h->saddr, true, &ctx.saddr4)) {
+		bool own = false;
+
 		ctx.saddr4 = rfc6791_source(sn, cfg, ctx.daddr4,
-					    ip6h->hop_limit);
+					    ip6h->hop_limit, &own);
+		/* From one of our addresses: it leaves as our own packet. */
+		if (own)
+			st->local = true;
+	}
 
 	ctx.hop_limit = ip6h->hop_limit;	/* IPv4 forwarding decrements */
 	ctx.tos = cfg->override_tos ? cfg->tos : -1;

@@ -114,10 +114,28 @@ const char *siitdc_pool6_check(const struct siitdc_prefix6 *p)
 	return siitdc_prefix6_check(p);
 }
 
+/* Blocks an EAM side may not lie in: no unicast host is ever there. */
+static const struct {
+	u32 addr;	/* host order: constant in userspace builds too */
+	u8 len;
+} v4_nonunicast[] = {
+	{ 0x00000000, 8 },	/* "this network" */
+	{ 0x7f000000, 8 },	/* loopback */
+	{ 0xe0000000, 3 },	/* multicast, class E */
+};
+
+static const struct siitdc_prefix6 v6_nonunicast[] = {
+	{ .addr = { .s6_addr = { 0xff } }, .len = 8 },		/* multicast */
+	{ .addr = { .s6_addr = { 0xfe, 0x80 } }, .len = 10 },	/* link local */
+	{ .addr = { .s6_addr = { [15] = 1 } }, .len = 128 },	/* loopback */
+	{ .addr = { .s6_addr = { 0 } }, .len = 128 },		/* unspecified */
+};
+
 const char *siitdc_eam_check(const struct siitdc_prefix4 *p4,
 			     const struct siitdc_prefix6 *p6)
 {
 	const char *why = siitdc_prefix4_check(p4);
+	unsigned int i;
 
 	if (why)
 		return why;
@@ -126,6 +144,15 @@ const char *siitdc_eam_check(const struct siitdc_prefix4 *p4,
 		return why;
 	if (128 - p6->len < 32 - p4->len)
 		return "IPv6 suffix must be at least as long as the IPv4 suffix (RFC 7757)";
+	for (i = 0; i < ARRAY_SIZE(v4_nonunicast); i++)
+		if (p4->len >= v4_nonunicast[i].len &&
+		    !((ntohl(p4->addr) ^ v4_nonunicast[i].addr) &
+		      ntohl(siitdc_v4_mask(v4_nonunicast[i].len))))
+			return "IPv4 prefix is not unicast (multicast, loopback, 0/8 or class E)";
+	for (i = 0; i < ARRAY_SIZE(v6_nonunicast); i++)
+		if (p6->len >= v6_nonunicast[i].len &&
+		    siitdc_v6_in_prefix(&p6->addr, &v6_nonunicast[i]))
+			return "IPv6 prefix is not unicast (multicast, link-local or loopback)";
 	return NULL;
 }
 

@@ -147,7 +147,7 @@ siitdc_add_entries() {
 		"$SIITCTL" </tmp/bench-eam.txt || return 1
 	t1=$(date +%s.%N)
 	log "loaded $n extra EAM entries in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s (guest clock);" \
-		"table: $(siitctl config | grep -i entries)"
+		"table: $(siitctl config | grep -iE "eam|entr" | tr "\n" " ")"
 }
 
 group_enter_jool() {

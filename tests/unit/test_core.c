@@ -596,6 +596,44 @@ static void test_eam_many_to_one(void)
 	test_end();
 }
 
+/* Row 170: an EAM side inside a block with no unicast host is refused. */
+static void test_eam_check_nonunicast(void)
+{
+	static const struct {
+		const char *v4;
+		u8 l4;
+		const char *v6;
+		u8 l6;
+		bool ok;
+	} c[] = {
+		{ "224.0.0.0", 4, "2001:db8::", 100, false },
+		{ "239.1.2.3", 32, "2001:db8::1", 128, false },
+		{ "240.0.0.0", 4, "2001:db8::", 100, false },
+		{ "127.0.0.1", 32, "2001:db8::1", 128, false },
+		{ "0.0.0.0", 8, "2001:db8::", 104, false },
+		{ "0.0.0.0", 0, "64:ff9b::", 96, true },
+		{ "198.51.100.7", 32, "ff0e::1", 128, false },
+		{ "198.51.100.0", 24, "fe80::", 120, false },
+		{ "198.51.100.7", 32, "::1", 128, false },
+		{ "198.51.100.7", 32, "::", 128, false },
+		{ "198.51.100.7", 32, "2001:db8:6::7", 128, true },
+	};
+	unsigned int i;
+
+	test_begin("row170-eam-check-refuses-non-unicast-sides");
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct siitdc_prefix4 p4 = { .len = c[i].l4 };
+		struct siitdc_prefix6 p6 = { .len = c[i].l6 };
+
+		inet_pton(AF_INET, c[i].v4, &p4.addr);
+		inet_pton(AF_INET6, c[i].v6, &p6.addr);
+		if ((siitdc_eam_check(&p4, &p6) == NULL) != c[i].ok)
+			fail("%s/%u <-> %s/%u: expected %s", c[i].v4, c[i].l4,
+			     c[i].v6, c[i].l6, c[i].ok ? "accepted" : "refused");
+	}
+	test_end();
+}
+
 static void test_eam_random_roundtrip(void)
 {
 	unsigned int n;
@@ -607,13 +645,17 @@ static void test_eam_random_roundtrip(void)
 		struct siitdc_prefix6 q6;
 		struct in6_addr raw6, got6, ref6;
 		unsigned int sfx, i;
-		__be32 v4, back;
+		__be32 v4, back, raw4;
 
 		q4.len = (u8)rng_below(33);
 		sfx = 32 - q4.len;
 		q6.len = (u8)rng_below(128 - sfx + 1);
-		q4.addr = ref_mask4((__be32)rng32(), q4.len);
+		/* Unicast space only: other entries are refused (row 170). */
+		raw4 = rng32();
+		((u8 *)&raw4)[0] = 1 + rng_below(126);
+		q4.addr = ref_mask4(raw4, q4.len);
 		rng_bytes(&raw6, sizeof(raw6));
+		raw6.s6_addr[0] = 0x20 | (raw6.s6_addr[0] & 0x1f);
 		q6.addr = ref_mask6(&raw6, q6.len);
 		/* Random address inside the IPv4 prefix. */
 		v4 = (__be32)rng32();
@@ -1130,6 +1172,7 @@ int main(void)
 	test_eam_check();
 	test_eam_cases();
 	test_eam_many_to_one();
+	test_eam_check_nonunicast();
 	test_eam_random_roundtrip();
 	test_v6_mask();
 	test_v6_in_prefix();
