@@ -126,8 +126,16 @@ static enum siitdc_verdict decide(struct siitdc_net *sn, struct sk_buff *skb,
 		siitdc_count(sn, SIITDC_STAT_PASS_4);
 		return SIITDC_PASS;
 	}
-	if (siitdc_v4_denied(cfg, iph->daddr) ||
-	    siitdc_v4_denied(cfg, iph->saddr))
+	/*
+	 * RFC 7915 4.6: a denylisted destination is not translated but left
+	 * to native IPv4 forwarding (so a more specific native route can win
+	 * over an EAM entry); a denylisted source is refused.
+	 */
+	if (siitdc_v4_denied(cfg, iph->daddr)) {
+		siitdc_count(sn, SIITDC_STAT_PASS_4);
+		return SIITDC_PASS;
+	}
+	if (siitdc_v4_denied(cfg, iph->saddr))
 		return drop_prohibited(sn, st, SIITDC_STAT_DROP_DENYLIST);
 
 	/* ip_rcv() checked the header and trimmed the skb to tot_len. */

@@ -282,6 +282,7 @@ enum siitdc_verdict siitdc_xlat_icmp_err_6to4(struct siitdc_net *sn,
 		.cfg = cfg,
 		.t = rcu_dereference(sn->table),
 	};
+	bool local_origin = st->local;
 	const struct ipv6hdr *ip6h;
 	struct iphdr *iph;
 	int len;
@@ -308,12 +309,16 @@ enum siitdc_verdict siitdc_xlat_icmp_err_6to4(struct siitdc_net *sn,
 
 		ctx.saddr4 = rfc6791_source(sn, cfg, ctx.daddr4,
 					    ip6h->hop_limit, &own);
-		/* From one of our addresses: it leaves as our own packet. */
+		/*
+		 * From one of our addresses: it leaves as our own packet,
+		 * through no forwarding, so the decrement is done here.
+		 */
 		if (own)
 			st->local = true;
 	}
 
-	ctx.hop_limit = ip6h->hop_limit;	/* IPv4 forwarding decrements */
+	/* IPv4 forwarding decrements, or we do for our own packet. */
+	ctx.hop_limit = ip6h->hop_limit - (st->local && !local_origin ? 1 : 0);
 	ctx.tos = cfg->override_tos ? cfg->tos : -1;
 	ctx.mtu6 = st->local || !skb->dev ? 0 : skb->dev->mtu;
 	ctx.mtu4 = route4_mtu(sn->net, ctx.daddr4);

@@ -44,7 +44,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 PKTS=30000
 WARM=3000
-ROUNDS=3
+ROUNDS=5
 MODES="plain4 plain6 siit-idle siit-pass siit4 siit6 jool-pass jool4 jool6"
 ENTRIES=
 while [ $# -gt 0 ]; do
