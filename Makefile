@@ -49,6 +49,10 @@ check: deps tools
 demo: deps
 	tests/demo
 
+# Side-by-side measurements in qemu's deterministic mode (not part of check).
+bench: deps
+	tests/bench/run
+
 install: tools
 	$(MAKE) -C tools install
 

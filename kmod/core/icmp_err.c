@@ -107,6 +107,23 @@ static void icmp_echo_fix(u8 *l4, unsigned int len, u8 type, u32 pseudo,
 }
 
 /*
+ * An inner ICMPv4 echo whose message is all there gets its checksum
+ * computed whole: an incremental update cannot tell 0x0000 from 0xffff,
+ * and only 0xffff is right for a message summing to zero (found by
+ * tests/fuzz). ICMPv6 needs no such care: its pseudo-header never sums to
+ * zero.
+ */
+static void icmp4_echo_csum(u8 *l4, unsigned int len)
+{
+	u16 check;
+
+	l4[2] = 0;
+	l4[3] = 0;
+	check = siitdc_csum_fold(sum_bytes(0, l4, len));
+	memcpy(l4 + 2, &check, 2);
+}
+
+/*
  * Where the original datagram ends and the extension starts, for a
  * received message (rows 68, 73). @attr is the length attribute in bytes,
  * @avail what follows the ICMP header. Returns the original datagram size
@@ -425,6 +442,9 @@ int siitdc_icmp_err_6to4(const u8 *in, unsigned int inlen, u8 *out,
 				      siitdc_csum_pseudo6(&s6, &d6, hi.l4_len,
 							  SIITDC_IPPROTO_ICMPV6),
 				      false);
+		if (hi.proto == SIITDC_IPPROTO_ICMPV6 && hi.l4_len >= 4 &&
+		    copy >= hi.l4_len)
+			icmp4_echo_csum(l4, hi.l4_len);
 	}
 
 	/* ICMPv4 header (rows 110, 112, 113, 120). */
