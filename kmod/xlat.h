@@ -55,6 +55,15 @@ bool siitdc_wkp_nonglobal(const struct siitdc_config *cfg, __be32 addr);
 void siitdc_l4_csum_update(struct sk_buff *skb, u8 proto, unsigned int l4off,
 			   u32 delta);
 
+unsigned int siitdc_l4_write_len(u8 proto);
+
+static inline enum siitdc_verdict siitdc_drop(struct siitdc_net *sn,
+					      enum siitdc_stat why)
+{
+	siitdc_count(sn, why);
+	return SIITDC_DROP;
+}
+
 static inline void siitdc_reply(struct siitdc_xlat_state *st, u8 type, u8 code,
 				u32 info)
 {

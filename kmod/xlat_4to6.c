@@ -80,33 +80,13 @@ static bool src_eam_ok(const struct siitdc_config *cfg,
 	return true;
 }
 
-/* Bytes of the transport header the rewrite touches. */
-static unsigned int l4_write_len(u8 proto)
-{
-	switch (proto) {
-	case IPPROTO_TCP:
-		return offsetofend(struct tcphdr, check);
-	case IPPROTO_UDP:
-		return sizeof(struct udphdr);
-	case IPPROTO_ICMP:
-		return offsetofend(struct icmphdr, checksum);
-	}
-	return 0;
-}
-
-static enum siitdc_verdict drop(struct siitdc_net *sn, enum siitdc_stat why)
-{
-	siitdc_count(sn, why);
-	return SIITDC_DROP;
-}
-
 /* RFC 7915 4.4: a discarded packet may be answered with 3/13 by default. */
 static enum siitdc_verdict drop_prohibited(struct siitdc_net *sn,
 					   struct siitdc_xlat_state *st,
 					   enum siitdc_stat why)
 {
 	siitdc_reply(st, ICMP_DEST_UNREACH, ICMP_PKT_FILTERED, 0);
-	return drop(sn, why);
+	return siitdc_drop(sn, why);
 }
 
 static enum siitdc_verdict decide(struct siitdc_net *sn, struct sk_buff *skb,
@@ -151,18 +131,18 @@ static enum siitdc_verdict decide(struct siitdc_net *sn, struct sk_buff *skb,
 		const struct icmphdr *ic;
 
 		if (!pskb_may_pull(skb, x->ihl + sizeof(*ic)))
-			return drop(sn, SIITDC_STAT_DROP_MALFORMED);
+			return siitdc_drop(sn, SIITDC_STAT_DROP_MALFORMED);
 		iph = ip_hdr(skb);
 		ic = (const struct icmphdr *)(skb->data + x->ihl);
 		if (siitdc_icmp4_is_error(ic->type)) {
 			if (x->frag)
-				return drop(sn, SIITDC_STAT_DROP_ICMP_FRAGMENT);
+				return siitdc_drop(sn, SIITDC_STAT_DROP_ICMP_FRAGMENT);
 			return SIITDC_SLOW_ICMP_ERR;
 		}
 	}
 
 	if (!siitdc_v4_addr_unicast(iph->saddr))
-		return drop(sn, SIITDC_STAT_DROP_SRC_ILLEGAL);
+		return siitdc_drop(sn, SIITDC_STAT_DROP_SRC_ILLEGAL);
 	x->eam = e;
 	siitdc_eam_prefix4(e, &p4);
 	siitdc_eam_prefix6(e, &p6);
@@ -170,16 +150,16 @@ static enum siitdc_verdict decide(struct siitdc_net *sn, struct sk_buff *skb,
 	/* Row 170: never to multicast, loopback or the like, either side. */
 	if (!siitdc_v4_addr_unicast(iph->daddr) ||
 	    !siitdc_v6_addr_unicast(&x->daddr))
-		return drop(sn, SIITDC_STAT_DROP_DST_ILLEGAL);
+		return siitdc_drop(sn, SIITDC_STAT_DROP_DST_ILLEGAL);
 	if (!map_src(cfg, t, iph->saddr, src_eam_ok(cfg, st), &x->saddr, &why)) {
 		if (why == SIITDC_STAT_DROP_WKP_NONGLOBAL)
-			return drop(sn, why);
+			return siitdc_drop(sn, why);
 		return drop_prohibited(sn, st, why);
 	}
 
 	if (x->ihl > sizeof(*iph)) {
 		if (!pskb_may_pull(skb, x->ihl))
-			return drop(sn, SIITDC_STAT_DROP_MALFORMED);
+			return siitdc_drop(sn, SIITDC_STAT_DROP_MALFORMED);
 		iph = ip_hdr(skb);
 		switch (siitdc_v4_options_check((const u8 *)(iph + 1),
 						x->ihl - sizeof(*iph))) {
@@ -187,24 +167,24 @@ static enum siitdc_verdict decide(struct siitdc_net *sn, struct sk_buff *skb,
 			break;
 		case SIITDC_V4OPT_SOURCE_ROUTE:
 			siitdc_reply(st, ICMP_DEST_UNREACH, ICMP_SR_FAILED, 0);
-			return drop(sn, SIITDC_STAT_DROP_SOURCE_ROUTE);
+			return siitdc_drop(sn, SIITDC_STAT_DROP_SOURCE_ROUTE);
 		default:
-			return drop(sn, SIITDC_STAT_DROP_MALFORMED);
+			return siitdc_drop(sn, SIITDC_STAT_DROP_MALFORMED);
 		}
 	}
 
 	if (iph->ttl <= 1 && !st->local) {
 		siitdc_reply(st, ICMP_TIME_EXCEEDED, ICMP_EXC_TTL, 0);
-		return drop(sn, SIITDC_STAT_DROP_TTL_EXPIRED);
+		return siitdc_drop(sn, SIITDC_STAT_DROP_TTL_EXPIRED);
 	}
 
 	/* RFC 7915 1.2: fragmented ICMP cannot be translated, any fragment. */
 	if (x->proto == IPPROTO_ICMP && x->frag)
-		return drop(sn, SIITDC_STAT_DROP_ICMP_FRAGMENT);
+		return siitdc_drop(sn, SIITDC_STAT_DROP_ICMP_FRAGMENT);
 
-	need = x->ihl + (x->first ? l4_write_len(x->proto) : 0);
+	need = x->ihl + (x->first ? siitdc_l4_write_len(x->proto) : 0);
 	if (!pskb_may_pull(skb, need))
-		return drop(sn, SIITDC_STAT_DROP_MALFORMED);
+		return siitdc_drop(sn, SIITDC_STAT_DROP_MALFORMED);
 	iph = ip_hdr(skb);
 
 	switch (x->first ? x->proto : IPPROTO_RAW) {
@@ -219,14 +199,14 @@ static enum siitdc_verdict decide(struct siitdc_net *sn, struct sk_buff *skb,
 		break;
 	case IPPROTO_ICMP:
 		if (x->frag)
-			return drop(sn, SIITDC_STAT_DROP_ICMP_FRAGMENT);
+			return siitdc_drop(sn, SIITDC_STAT_DROP_ICMP_FRAGMENT);
 		x->icmp_type = siitdc_icmp4to6_info(icmp_hdr(skb)->type);
 		if (x->icmp_type < 0)
-			return drop(sn, SIITDC_STAT_DROP_ICMP_TYPE);
+			return siitdc_drop(sn, SIITDC_STAT_DROP_ICMP_TYPE);
 		break;
 	case IPPROTO_IGMP:
 		/* Single-hop by nature (RFC 7915 4.2). */
-		return drop(sn, SIITDC_STAT_DROP_PROTO);
+		return siitdc_drop(sn, SIITDC_STAT_DROP_PROTO);
 	}
 	if (x->proto == IPPROTO_ICMP)
 		x->proto = NEXTHDR_ICMP;
@@ -247,14 +227,14 @@ static enum siitdc_verdict decide(struct siitdc_net *sn, struct sk_buff *skb,
 	    (skb_shinfo(skb)->gso_type & ~(SKB_GSO_TCPV4 | SKB_GSO_TCP_ECN |
 					   SKB_GSO_TCP_FIXEDID | SKB_GSO_DODGY |
 					   SKB_GSO_UDP_L4)))
-		return drop(sn, SIITDC_STAT_DROP_GSO);
+		return siitdc_drop(sn, SIITDC_STAT_DROP_GSO);
 
 	if (skb_ensure_writable(skb, need) ||
 	    skb_cow_head(skb, sizeof(struct ipv6hdr) + sizeof(struct frag_hdr) -
 			 sizeof(struct iphdr)) ||
 	    (x->proto == NEXTHDR_ICMP && skb->ip_summed == CHECKSUM_PARTIAL &&
 	     skb_checksum_help(skb)))
-		return drop(sn, SIITDC_STAT_DROP_NOMEM);
+		return siitdc_drop(sn, SIITDC_STAT_DROP_NOMEM);
 	return SIITDC_XLATED;
 }
 

@@ -151,19 +151,6 @@ static bool src_from_wkp_nonglobal(const struct siitdc_config *cfg,
 	return !x->eam && siitdc_wkp_nonglobal(cfg, x->saddr);
 }
 
-static unsigned int l4_write_len(u8 proto)
-{
-	switch (proto) {
-	case IPPROTO_TCP:
-		return offsetofend(struct tcphdr, check);
-	case IPPROTO_UDP:
-		return sizeof(struct udphdr);
-	case NEXTHDR_ICMP:
-		return offsetofend(struct icmp6hdr, icmp6_cksum);
-	}
-	return 0;
-}
-
 /* Size of the IPv4 packet, or of each segment the GSO packet becomes. */
 static unsigned int xlat_size(const struct sk_buff *skb, const struct xlat6 *x)
 {
@@ -172,19 +159,13 @@ static unsigned int xlat_size(const struct sk_buff *skb, const struct xlat6 *x)
 	return sizeof(struct iphdr) + siitdc_gso_l4_seglen(skb);
 }
 
-static enum siitdc_verdict drop(struct siitdc_net *sn, enum siitdc_stat why)
-{
-	siitdc_count(sn, why);
-	return SIITDC_DROP;
-}
-
 /* RFC 7915 5.4: a discarded packet may be answered with 1/1 by default. */
 static enum siitdc_verdict drop_prohibited(struct siitdc_net *sn,
 					   struct siitdc_xlat_state *st,
 					   enum siitdc_stat why)
 {
 	siitdc_reply(st, ICMPV6_DEST_UNREACH, ICMPV6_ADM_PROHIBITED, 0);
-	return drop(sn, why);
+	return siitdc_drop(sn, why);
 }
 
 static enum siitdc_verdict decide(struct siitdc_net *sn, struct sk_buff *skb,
@@ -213,10 +194,10 @@ static enum siitdc_verdict decide(struct siitdc_net *sn, struct sk_buff *skb,
 
 		ic = skb_header_pointer(skb, x->l4off, sizeof(_ic), &_ic);
 		if (!ic)
-			return drop(sn, SIITDC_STAT_DROP_MALFORMED);
+			return siitdc_drop(sn, SIITDC_STAT_DROP_MALFORMED);
 		if (siitdc_icmp6_is_error(ic->icmp6_type)) {
 			if (x->frag && x->frag_off != 0)
-				return drop(sn, SIITDC_STAT_DROP_ICMP_FRAGMENT);
+				return siitdc_drop(sn, SIITDC_STAT_DROP_ICMP_FRAGMENT);
 			return SIITDC_SLOW_ICMP_ERR;
 		}
 	}
@@ -224,62 +205,62 @@ static enum siitdc_verdict decide(struct siitdc_net *sn, struct sk_buff *skb,
 	ip6h = ipv6_hdr(skb);
 	x->daddr = siitdc_rfc6052_extract(&cfg->pool6, &ip6h->daddr);
 	if (!siitdc_v4_addr_unicast(x->daddr))
-		return drop(sn, SIITDC_STAT_DROP_DST_ILLEGAL);
+		return siitdc_drop(sn, SIITDC_STAT_DROP_DST_ILLEGAL);
 	if (siitdc_wkp_nonglobal(cfg, x->daddr))
-		return drop(sn, SIITDC_STAT_DROP_WKP_NONGLOBAL);
+		return siitdc_drop(sn, SIITDC_STAT_DROP_WKP_NONGLOBAL);
 	if (!map_src(t, cfg, &ip6h->saddr, &x->saddr, &x->eam)) {
 		/* RFC 7915 5.1: source failed ingress/egress policy. */
 		siitdc_reply(st, ICMPV6_DEST_UNREACH, ICMPV6_POLICY_FAIL, 0);
-		return drop(sn, SIITDC_STAT_DROP_SRC_UNMAPPED);
+		return siitdc_drop(sn, SIITDC_STAT_DROP_SRC_UNMAPPED);
 	}
 	if (src_from_wkp_nonglobal(cfg, x))
-		return drop(sn, SIITDC_STAT_DROP_WKP_NONGLOBAL);
+		return siitdc_drop(sn, SIITDC_STAT_DROP_WKP_NONGLOBAL);
 	if (siitdc_v4_denied(cfg, x->daddr) || siitdc_v4_denied(cfg, x->saddr))
 		return drop_prohibited(sn, st, SIITDC_STAT_DROP_DENYLIST);
 
 	if (ip6h->hop_limit <= 1 && !st->local) {
 		siitdc_reply(st, ICMPV6_TIME_EXCEED, ICMPV6_EXC_HOPLIMIT, 0);
-		return drop(sn, SIITDC_STAT_DROP_TTL_EXPIRED);
+		return siitdc_drop(sn, SIITDC_STAT_DROP_TTL_EXPIRED);
 	}
 
 	/* ipv6_rcv() trimmed the skb to the payload length; 0 is a jumbogram. */
 	plen = ntohs(ip6h->payload_len);
 	if (!plen || plen + sizeof(*ip6h) < x->l4off)
-		return drop(sn, SIITDC_STAT_DROP_MALFORMED);
+		return siitdc_drop(sn, SIITDC_STAT_DROP_MALFORMED);
 	x->l4len = plen + sizeof(*ip6h) - x->l4off;
 	if (x->l4len > 0xffff - sizeof(struct iphdr))
-		return drop(sn, SIITDC_STAT_DROP_TOO_BIG);
+		return siitdc_drop(sn, SIITDC_STAT_DROP_TOO_BIG);
 	x->tos = cfg->override_tos ? cfg->tos : ipv6_get_dsfield(ip6h);
 
-	need = x->l4off + (x->first ? l4_write_len(x->proto) : 0);
+	need = x->l4off + (x->first ? siitdc_l4_write_len(x->proto) : 0);
 	if (!pskb_may_pull(skb, need))
-		return drop(sn, SIITDC_STAT_DROP_MALFORMED);
+		return siitdc_drop(sn, SIITDC_STAT_DROP_MALFORMED);
 	skb_set_transport_header(skb, x->l4off);
 
 	if (x->proto == NEXTHDR_ICMP) {
 		/* RFC 7915 1.2; an atomic fragment is not a fragment. */
 		if (x->frag && x->frag_off != 0)
-			return drop(sn, SIITDC_STAT_DROP_ICMP_FRAGMENT);
+			return siitdc_drop(sn, SIITDC_STAT_DROP_ICMP_FRAGMENT);
 		x->icmp_type = siitdc_icmp6to4_info(icmp6_hdr(skb)->icmp6_type);
 		if (x->icmp_type < 0)
-			return drop(sn, SIITDC_STAT_DROP_ICMP_TYPE);
+			return siitdc_drop(sn, SIITDC_STAT_DROP_ICMP_TYPE);
 		x->proto = IPPROTO_ICMP;
 	}
 
 	if (skb_is_gso(skb) &&
 	    (skb_shinfo(skb)->gso_type & ~(SKB_GSO_TCPV6 | SKB_GSO_TCP_ECN |
 					   SKB_GSO_DODGY | SKB_GSO_UDP_L4)))
-		return drop(sn, SIITDC_STAT_DROP_GSO);
+		return siitdc_drop(sn, SIITDC_STAT_DROP_GSO);
 
 	if (skb_ensure_writable(skb, need) ||
 	    (x->proto == IPPROTO_ICMP && skb->ip_summed == CHECKSUM_PARTIAL &&
 	     skb_checksum_help(skb)))
-		return drop(sn, SIITDC_STAT_DROP_NOMEM);
+		return siitdc_drop(sn, SIITDC_STAT_DROP_NOMEM);
 
 	/* RFC 7757 App. B: an EAM'd IPv4 destination goes back into IPv6. */
 	if (siitdc_table_lookup4(t, x->daddr)) {
 		if (st->hairpinned)
-			return drop(sn, SIITDC_STAT_DROP_HAIRPIN_LOOP);
+			return siitdc_drop(sn, SIITDC_STAT_DROP_HAIRPIN_LOOP);
 		return SIITDC_HAIRPIN;
 	}
 	return SIITDC_XLATED;

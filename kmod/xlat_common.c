@@ -23,6 +23,22 @@ bool siitdc_v4_addr_unicast(__be32 addr)
 	return !((a >> 24) == 0 || (a >> 24) == 127 || (a >> 28) >= 0xe);
 }
 
+/* Bytes of the transport header a rewrite touches (its checksum field). */
+unsigned int siitdc_l4_write_len(u8 proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return offsetofend(struct tcphdr, check);
+	case IPPROTO_UDP:
+		return sizeof(struct udphdr);
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		/* Type, code and checksum: the same place in both. */
+		return 4;
+	}
+	return 0;
+}
+
 /*
  * The transport header and payload of each segment a GSO packet becomes:
  * MTU and DF decisions are taken on that, not on skb->len (row 30).

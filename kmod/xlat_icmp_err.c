@@ -117,29 +117,57 @@ static enum siitdc_verdict drop_reason(struct siitdc_net *sn, int err)
 	return SIITDC_DROP;
 }
 
-/* A fresh skb with room for @cap bytes of network packet. */
-static struct sk_buff *new_skb(const struct sk_buff *old, unsigned int cap)
+/* The settings and callbacks both directions hand the pure core. */
+static void ctx_common(struct siitdc_icmp_err_ctx *ctx,
+		       const struct siitdc_config *cfg, struct mapper *m)
 {
-	struct sk_buff *skb = alloc_skb(LL_MAX_HEADER + cap, GFP_ATOMIC);
-
-	if (!skb)
-		return NULL;
-	skb_reserve(skb, LL_MAX_HEADER);
-	skb_reset_network_header(skb);
-	skb->dev = old->dev;
-	skb->mark = old->mark;
-	skb->skb_iif = old->skb_iif;
-	skb->pkt_type = old->pkt_type;
-	return skb;
+	ctx->plateaus = cfg->plateaus;
+	ctx->nplateaus = cfg->nplateaus;
+	ctx->map4to6 = map4to6;
+	ctx->map6to4 = map6to4;
+	ctx->priv = m;
 }
 
-static void finish_skb(struct sk_buff *skb, unsigned int len, __be16 proto,
-		       unsigned int hlen)
+typedef int (*rebuild_fn)(const u8 *in, unsigned int inlen, u8 *out,
+			  unsigned int outcap,
+			  const struct siitdc_icmp_err_ctx *ctx);
+
+/*
+ * Rebuilds the (linear) error in *@pskb into a new skb of at most @cap
+ * bytes with @fn, and replaces *@pskb with it. On failure *@pskb is
+ * untouched and the reason counted.
+ */
+static enum siitdc_verdict rebuild(struct siitdc_net *sn, struct sk_buff **pskb,
+				   rebuild_fn fn, unsigned int cap,
+				   const struct siitdc_icmp_err_ctx *ctx,
+				   __be16 proto, unsigned int hlen)
 {
-	skb_put(skb, len);
-	skb_set_transport_header(skb, hlen);
-	skb->protocol = proto;
-	skb->ip_summed = CHECKSUM_NONE;
+	struct sk_buff *skb = *pskb, *nskb;
+	int len;
+
+	nskb = alloc_skb(LL_MAX_HEADER + cap, GFP_ATOMIC);
+	if (!nskb)
+		return drop_reason(sn, -SIITDC_ERR_NOSPACE);
+	skb_reserve(nskb, LL_MAX_HEADER);
+	len = fn(skb->data, skb->len, nskb->data, cap, ctx);
+	if (len < 0) {
+		kfree_skb(nskb);
+		return drop_reason(sn, len);
+	}
+	skb_put(nskb, len);
+	skb_reset_network_header(nskb);
+	skb_set_transport_header(nskb, hlen);
+	nskb->protocol = proto;
+	nskb->ip_summed = CHECKSUM_NONE;
+	nskb->dev = skb->dev;
+	nskb->mark = skb->mark;
+	nskb->skb_iif = skb->skb_iif;
+	nskb->pkt_type = skb->pkt_type;
+	if (skb->sk)
+		skb_set_owner_w(nskb, skb->sk);
+	consume_skb(skb);
+	*pskb = nskb;
+	return SIITDC_XLATED;
 }
 
 static u32 route6_mtu(struct net *net, const struct in6_addr *daddr)
@@ -170,7 +198,7 @@ enum siitdc_verdict siitdc_xlat_icmp_err_4to6(struct siitdc_net *sn,
 					      struct siitdc_xlat_state *st)
 {
 	const struct siitdc_config *cfg = rcu_dereference(sn->config);
-	struct sk_buff *skb = *pskb, *nskb;
+	struct sk_buff *skb = *pskb;
 	struct siitdc_icmp_err_ctx ctx = {};
 	struct mapper m = {
 		.sn = sn,
@@ -181,7 +209,6 @@ enum siitdc_verdict siitdc_xlat_icmp_err_4to6(struct siitdc_net *sn,
 			       !st->hairpinned),
 	};
 	const struct iphdr *iph;
-	int len;
 
 	if (skb_linearize(skb))
 		return drop_reason(sn, -SIITDC_ERR_NOSPACE);
@@ -217,26 +244,11 @@ enum siitdc_verdict siitdc_xlat_icmp_err_4to6(struct siitdc_net *sn,
 	ctx.tos = -1;
 	ctx.mtu4 = st->local || !skb->dev ? 0 : skb->dev->mtu;
 	ctx.mtu6 = route6_mtu(sn->net, &ctx.daddr6);
-	ctx.plateaus = cfg->plateaus;
-	ctx.nplateaus = cfg->nplateaus;
-	ctx.map4to6 = map4to6;
-	ctx.map6to4 = map6to4;
-	ctx.priv = &m;
+	ctx_common(&ctx, cfg, &m);
 
-	nskb = new_skb(skb, SIITDC_ICMP6_ERR_MAX);
-	if (!nskb)
-		return drop_reason(sn, -SIITDC_ERR_NOSPACE);
-	len = siitdc_icmp_err_4to6(skb->data, skb->len, nskb->data,
-				   SIITDC_ICMP6_ERR_MAX, &ctx);
-	if (len < 0) {
-		kfree_skb(nskb);
-		return drop_reason(sn, len);
-	}
-	finish_skb(nskb, len, htons(ETH_P_IPV6), sizeof(struct ipv6hdr));
-	if (skb->sk)
-		skb_set_owner_w(nskb, skb->sk);
-	consume_skb(skb);
-	*pskb = nskb;
+	if (rebuild(sn, pskb, siitdc_icmp_err_4to6, SIITDC_ICMP6_ERR_MAX, &ctx,
+		    htons(ETH_P_IPV6), sizeof(struct ipv6hdr)) != SIITDC_XLATED)
+		return SIITDC_DROP;
 	siitdc_count(sn, SIITDC_STAT_XLAT_ICMP_ERR_4TO6);
 	return SIITDC_XLATED;
 }
@@ -275,7 +287,7 @@ enum siitdc_verdict siitdc_xlat_icmp_err_6to4(struct siitdc_net *sn,
 					      struct siitdc_xlat_state *st)
 {
 	const struct siitdc_config *cfg = rcu_dereference(sn->config);
-	struct sk_buff *skb = *pskb, *nskb;
+	struct sk_buff *skb = *pskb;
 	struct siitdc_icmp_err_ctx ctx = {};
 	struct mapper m = {
 		.sn = sn,
@@ -285,7 +297,6 @@ enum siitdc_verdict siitdc_xlat_icmp_err_6to4(struct siitdc_net *sn,
 	bool local_origin = st->local;
 	const struct ipv6hdr *ip6h;
 	struct iphdr *iph;
-	int len;
 
 	if (skb_linearize(skb))
 		return drop_reason(sn, -SIITDC_ERR_NOSPACE);
@@ -322,29 +333,15 @@ enum siitdc_verdict siitdc_xlat_icmp_err_6to4(struct siitdc_net *sn,
 	ctx.tos = cfg->override_tos ? cfg->tos : -1;
 	ctx.mtu6 = st->local || !skb->dev ? 0 : skb->dev->mtu;
 	ctx.mtu4 = route4_mtu(sn->net, ctx.daddr4);
-	ctx.plateaus = cfg->plateaus;
-	ctx.nplateaus = cfg->nplateaus;
-	ctx.map4to6 = map4to6;
-	ctx.map6to4 = map6to4;
-	ctx.priv = &m;
+	ctx_common(&ctx, cfg, &m);
 
-	nskb = new_skb(skb, SIITDC_ICMP4_ERR_MAX);
-	if (!nskb)
-		return drop_reason(sn, -SIITDC_ERR_NOSPACE);
-	len = siitdc_icmp_err_6to4(skb->data, skb->len, nskb->data,
-				   SIITDC_ICMP4_ERR_MAX, &ctx);
-	if (len < 0) {
-		kfree_skb(nskb);
-		return drop_reason(sn, len);
-	}
-	finish_skb(nskb, len, htons(ETH_P_IP), sizeof(struct iphdr));
-	iph = ip_hdr(nskb);
+	if (rebuild(sn, pskb, siitdc_icmp_err_6to4, SIITDC_ICMP4_ERR_MAX, &ctx,
+		    htons(ETH_P_IP), sizeof(struct iphdr)) != SIITDC_XLATED)
+		return SIITDC_DROP;
+	/* The core leaves the outer ID to us: the kernel's generator. */
+	iph = ip_hdr(*pskb);
 	__ip_select_ident(sn->net, iph, 1);
 	ip_send_check(iph);
-	if (skb->sk)
-		skb_set_owner_w(nskb, skb->sk);
-	consume_skb(skb);
-	*pskb = nskb;
 	siitdc_count(sn, SIITDC_STAT_XLAT_ICMP_ERR_6TO4);
 	return SIITDC_XLATED;
 }
