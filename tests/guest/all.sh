@@ -3,7 +3,7 @@
 set -u
 dir=$(dirname "$0")
 rc=0
-for suite in netns pkt netlink paths table conf; do
+for suite in netns pkt netlink paths table firewall conf; do
 	[ -f "$dir/$suite.sh" ] || continue
 	echo "# --- $suite"
 	bash "$dir/$suite.sh" || rc=1
