@@ -53,8 +53,10 @@ static void __net_exit siitdc_net_exit(struct net *net)
 	mutex_unlock(&sn->lock);
 	siitdc_expiry_stop(sn);
 
-	if (sn->staging)
+	if (sn->staging) {
 		siitdc_table_free(sn->staging);
+		sn->staging = NULL;
+	}
 	siitdc_table_free(rcu_dereference_protected(sn->table, true));
 	kfree(rcu_dereference_protected(sn->config, true));
 	free_percpu(sn->stats);
