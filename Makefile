@@ -19,7 +19,7 @@ KDIR ?= /lib/modules/$(KVER)/build
 VERSION := $(shell cat VERSION)
 
 .PHONY: all module tools deps check unit sparse checkpatch demo bench clean \
-	install dkms-install
+	install dkms-install fuzz
 
 all: module tools
 
@@ -48,6 +48,11 @@ check: deps tools
 
 demo: deps
 	tests/demo
+
+# libFuzzer over the pure translation core for SECONDS (corpus: tests/fuzz).
+SECONDS ?= 60
+fuzz: deps
+	$(MAKE) -C tests/fuzz fuzz SECONDS=$(SECONDS)
 
 # Side-by-side measurements in qemu's deterministic mode (not part of check).
 bench: deps
