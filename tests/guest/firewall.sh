@@ -31,7 +31,7 @@ check_eq "ip filter forward counted the 3 packets translated 6->4" 3 "$(counter 
 
 n br nft insert rule ip6 filter forward ip6 saddr "$POOL6" udp dport 7777 drop
 n srv timeout 5 socat -u UDP6-RECV:7777 OPEN:/tmp/fw-rx,creat,trunc &
-sleep 0.5
+wait_listen srv udp 7777
 echo dropped | n cli socat -u - "UDP4:$SRV4:7777"
 sleep 1
 kill %1 2>/dev/null; wait 2>/dev/null

@@ -83,6 +83,18 @@ siitctl() {
 	ip netns exec br "$SIITCTL" "$@"
 }
 
+# wait_listen NS tcp|udp PORT: until a socket listens there (10 s at most);
+# a fixed sleep is no readiness check on a loaded machine.
+wait_listen() {
+	local i
+	for i in $(seq 100); do
+		n "$1" ss -Hln --"$2" "sport = :$3" | grep -q . && return 0
+		sleep 0.1
+	done
+	echo "# nothing listens on $2 port $3 in $1" >&2
+	return 1
+}
+
 # Reads one counter of the BR's instance.
 stat() {
 	siitctl stats | awk -v k="$1" '$1 == k { print $2 }'

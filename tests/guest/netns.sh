@@ -28,7 +28,7 @@ tcp_transfer() {	# NAME SERVER-NS LISTEN-SPEC CLIENT-NS CONNECT-SPEC PORT
 	n "$sns" timeout 120 socat -u "$laddr:$port,reuseaddr" \
 		"OPEN:$work/rx,creat,trunc" &
 	pid=$!
-	sleep 0.5
+	wait_listen "$sns" tcp "$port"
 	n "$cns" timeout 120 socat -u "OPEN:$work/tx" "$caddr:$port"
 	wait "$pid"
 	got=$(sha256sum < "$work/rx")
@@ -41,12 +41,12 @@ tcp_transfer "10 MB TCP IPv6 server -> IPv4 client, sha256 equal" \
 
 # UDP: an echo server on the IPv6 side answers the IPv4 client, and back.
 n srv timeout 10 socat -T 3 UDP6-LISTEN:5003 PIPE &
-sleep 0.5
+wait_listen srv udp 5003
 got=$(echo "udp-4to6-$$" | n cli timeout 5 socat -T 2 - "UDP4:$SRV4:5003")
 check_eq "UDP IPv4 client -> IPv6 echo server -> back" "udp-4to6-$$" "$got"
 wait
 n cli timeout 10 socat -T 3 UDP4-LISTEN:5004 PIPE &
-sleep 0.5
+wait_listen cli udp 5004
 got=$(echo "udp-6to4-$$" | n srv timeout 5 socat -T 2 - "UDP6:[$CLI6]:5004")
 check_eq "UDP IPv6 server -> IPv4 echo server -> back" "udp-6to4-$$" "$got"
 wait

@@ -108,7 +108,7 @@ ip -n r4 link set dev r4b mtu 1400
 download() {	# NAME: the server sends to the IPv4 client
 	rm -f /tmp/paths-rx
 	n cli timeout 60 socat -u TCP4-LISTEN:5002,reuseaddr OPEN:/tmp/paths-rx,creat,trunc &
-	sleep 0.5
+	wait_listen cli tcp 5002
 	n srv timeout 60 socat -u OPEN:/tmp/paths-tx "TCP6:[2001:db8:46::c000:201]:5002"
 	wait
 	check_eq "$1" "$want" "$(sha256sum < /tmp/paths-rx)"
@@ -139,7 +139,7 @@ ip -n r6 link set dev r6s mtu 1400
 tcp_transfer() {	# NAME: the IPv4 client uploads to the server
 	rm -f /tmp/paths-rx
 	n srv timeout 60 socat -u TCP6-LISTEN:5001,reuseaddr OPEN:/tmp/paths-rx,creat,trunc &
-	sleep 0.5
+	wait_listen srv tcp 5001
 	n cli timeout 60 socat -u OPEN:/tmp/paths-tx "TCP4:$SRV4:5001"
 	wait
 	check_eq "$1" "$want" "$(sha256sum < /tmp/paths-rx)"
