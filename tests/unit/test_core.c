@@ -21,56 +21,7 @@
 #include "csum.h"
 #include "icmp.h"
 
-/* ------------------------------------------------------------------------
- * Minimal harness
- */
-
-static unsigned int n_passed, n_failed;
-static char cur_name[128];
-static char cur_detail[512];
-static bool cur_failed;
-
-static void test_begin(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cur_name, sizeof(cur_name), fmt, ap);
-	va_end(ap);
-	cur_failed = false;
-	cur_detail[0] = '\0';
-}
-
-/* Records the first failure of the current test; later ones are dropped. */
-static void fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cur_failed)
-		return;
-	cur_failed = true;
-	va_start(ap, fmt);
-	vsnprintf(cur_detail, sizeof(cur_detail), fmt, ap);
-	va_end(ap);
-}
-
-static void test_end(void)
-{
-	if (cur_failed) {
-		printf("FAIL %s: %s\n", cur_name, cur_detail);
-		n_failed++;
-	} else {
-		printf("ok %s\n", cur_name);
-		n_passed++;
-	}
-	fflush(stdout);
-}
-
-#define CHECK(cond, ...)                                                  \
-	do {                                                              \
-		if (!(cond))                                              \
-			fail(__VA_ARGS__);                                \
-	} while (0)
+#include "harness.h"
 
 /* ------------------------------------------------------------------------
  * Helpers independent of the code under test
