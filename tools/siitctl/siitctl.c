@@ -232,7 +232,8 @@ static int cmd_add(int argc, char **argv)
 	return rc;
 }
 
-static int cmd_del(int argc, char **argv)
+/* del and refresh: one entry, named by its IPv4 or its IPv6 prefix. */
+static int named_entry(int argc, char **argv, const char *verb, bool refresh)
 {
 	char err[PARSE_ERRLEN], text[PFX_STRLEN];
 	struct siitdc_prefix lp;
@@ -240,7 +241,9 @@ static int cmd_del(int argc, char **argv)
 	struct siitdc *h;
 	int rc;
 
-	if (parse_del(argc, argv, &op, err, sizeof(err)) < 0) {
+	rc = refresh ? parse_refresh(argc, argv, &op, err, sizeof(err)) :
+		       parse_del(argc, argv, &op, err, sizeof(err));
+	if (rc < 0) {
 		errmsg("%s", err);
 		return EXIT_USAGE;
 	}
@@ -249,39 +252,24 @@ static int cmd_del(int argc, char **argv)
 	rc = open_handle(&h);
 	if (rc)
 		return rc;
-	rc = siitdc_eam_del(h, &lp);
+	rc = refresh ? siitdc_eam_refresh(h, &lp, op.ttl) :
+		       siitdc_eam_del(h, &lp);
 	if (rc < 0)
-		rc = report(h, "del", format_prefix(&op.pfx, text), rc);
+		rc = report(h, verb, format_prefix(&op.pfx, text), rc);
 	else
 		warn_kernel(h);
 	siitdc_close(h);
 	return rc;
 }
 
+static int cmd_del(int argc, char **argv)
+{
+	return named_entry(argc, argv, "del", false);
+}
+
 static int cmd_refresh(int argc, char **argv)
 {
-	char err[PARSE_ERRLEN], text[PFX_STRLEN];
-	struct siitdc_prefix lp;
-	struct eam_op op;
-	struct siitdc *h;
-	int rc;
-
-	if (parse_refresh(argc, argv, &op, err, sizeof(err)) < 0) {
-		errmsg("%s", err);
-		return EXIT_USAGE;
-	}
-	to_lib_prefix(&op.pfx, &lp);
-
-	rc = open_handle(&h);
-	if (rc)
-		return rc;
-	rc = siitdc_eam_refresh(h, &lp, op.ttl);
-	if (rc < 0)
-		rc = report(h, "refresh", format_prefix(&op.pfx, text), rc);
-	else
-		warn_kernel(h);
-	siitdc_close(h);
-	return rc;
+	return named_entry(argc, argv, "refresh", true);
 }
 
 static int cmd_get(int argc, char **argv)
