@@ -114,6 +114,14 @@ enum siitdc_eam_attr {
 	SIITDC_EAM_A_BYTES_6TO4, /* u64 */
 	SIITDC_EAM_A_IDLE_MS,	/* u64: since the last packet; absent if none */
 	SIITDC_EAM_A_PAD,
+	/*
+	 * u32 seconds, with a TTL: when the TTL runs out while a packet used
+	 * the entry less than this long ago, the entry lives on until it has
+	 * been idle this long, so a DNS TTL lapsing does not cut a live
+	 * connection. 0 or absent: the entry goes exactly at its TTL.
+	 * Replies and events report it when set.
+	 */
+	SIITDC_EAM_A_GRACE,
 	__SIITDC_EAM_A_MAX,
 };
 
