@@ -18,6 +18,7 @@ static const struct nla_policy eam_policy[SIITDC_EAM_A_MAX + 1] = {
 	[SIITDC_EAM_A_V6_ADDR] = NLA_POLICY_EXACT_LEN(16),
 	[SIITDC_EAM_A_V6_LEN] = NLA_POLICY_MAX(NLA_U8, 128),
 	[SIITDC_EAM_A_TTL] = { .type = NLA_U32 },
+	[SIITDC_EAM_A_GRACE] = { .type = NLA_U32 },
 	[SIITDC_EAM_A_OWNER] = { .type = NLA_NUL_STRING,
 				 .len = SIITDC_OWNER_MAX - 1 },
 	[SIITDC_EAM_A_SOURCE] = NLA_POLICY_MAX(NLA_U8, SIITDC_SOURCE_CONTAINER),
@@ -127,6 +128,7 @@ static int put_eam(struct sk_buff *skb, const struct siitdc_eam *e)
 	    nla_put_u8(skb, SIITDC_EAM_A_V6_LEN, e->key6.len) ||
 	    (e->expires &&
 	     nla_put_u32(skb, SIITDC_EAM_A_TTL, siitdc_eam_ttl_left(e))) ||
+	    (e->grace && nla_put_u32(skb, SIITDC_EAM_A_GRACE, e->grace)) ||
 	    (e->owner[0] && nla_put_string(skb, SIITDC_EAM_A_OWNER, e->owner)) ||
 	    nla_put_u8(skb, SIITDC_EAM_A_SOURCE, e->source) ||
 	    put_u64(skb, SIITDC_EAM_A_PKTS_4TO6,
@@ -165,6 +167,8 @@ static int get_params(struct nlattr *nest, struct nlattr **tb,
 	}
 	if (tb[SIITDC_EAM_A_TTL])
 		p->ttl = nla_get_u32(tb[SIITDC_EAM_A_TTL]);
+	if (tb[SIITDC_EAM_A_GRACE])
+		p->grace = nla_get_u32(tb[SIITDC_EAM_A_GRACE]);
 	if (tb[SIITDC_EAM_A_OWNER])
 		p->owner = nla_data(tb[SIITDC_EAM_A_OWNER]);
 	if (tb[SIITDC_EAM_A_SOURCE])
@@ -419,6 +423,7 @@ struct undo {
 	u8 cmd;				/* event to announce on success */
 	u8 source;
 	unsigned long expires;
+	u32 grace;
 	char owner[SIITDC_OWNER_MAX];
 };
 
@@ -426,6 +431,7 @@ static void save_state(struct undo *u, struct siitdc_eam *e)
 {
 	u->e = e;
 	u->expires = e->expires;
+	u->grace = e->grace;
 	u->source = e->source;
 	memcpy(u->owner, e->owner, sizeof(u->owner));
 }
@@ -476,6 +482,8 @@ static int batch_op(struct siitdc_table *t, struct nlattr *nest,
 			return err;
 		save_state(u, e);
 		siitdc_table_set_ttl(t, e, nla_get_u32(tb[SIITDC_EAM_A_TTL]));
+		if (tb[SIITDC_EAM_A_GRACE])
+			e->grace = nla_get_u32(tb[SIITDC_EAM_A_GRACE]);
 		u->what = UNDO_REFRESHED;
 		u->cmd = SIITDC_CMD_EVENT_REFRESH;
 		return 0;
@@ -490,6 +498,7 @@ static void batch_undo(struct siitdc_table *t, struct undo *u)
 		break;
 	case UNDO_REFRESHED:
 		siitdc_table_set_expires(t, u->e, u->expires);
+		u->e->grace = u->grace;
 		u->e->source = u->source;
 		memcpy(u->e->owner, u->owner, sizeof(u->owner));
 		break;

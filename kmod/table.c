@@ -232,6 +232,7 @@ static void set_owner(struct siitdc_eam *e, const struct siitdc_eam_params *p)
 	if (p->owner)
 		strscpy(e->owner, p->owner, sizeof(e->owner));
 	e->source = p->source;
+	e->grace = p->grace;
 }
 
 static void lens_get(unsigned long *bits, u32 *counts, u8 len)
@@ -358,6 +359,27 @@ u32 siitdc_table_flush(struct siitdc_table *t, const char *owner,
 }
 
 /*
+ * An entry whose TTL ran out while a packet used it less than @grace
+ * seconds ago lives on until it has been idle that long: a DNS TTL lapsing
+ * must not cut a connection that is still running. The entry moves to the
+ * slot of its new expiry (adding at a list head is safe while the sweep
+ * walks that list).
+ */
+static bool grace_extends(struct siitdc_table *t, struct siitdc_eam *e,
+			  unsigned long now)
+{
+	unsigned long used = READ_ONCE(e->last_used), until;
+
+	if (!e->grace || !used)
+		return false;
+	until = used + (unsigned long)e->grace * HZ;
+	if (!time_before(now, until))
+		return false;
+	siitdc_table_set_expires(t, e, until ?: 1);
+	return true;
+}
+
+/*
  * Sweeps the wheel slots of every second since the last sweep (a whole
  * turn at most). An entry in a swept slot that is not due yet belongs to a
  * later turn and stays.
@@ -375,6 +397,8 @@ void siitdc_table_expire(struct siitdc_table *t,
 		hlist_for_each_entry_safe(e, tmp, &t->wheel[s % SIITDC_WHEEL_SLOTS],
 					  wheel) {
 			if (time_before(now, e->expires))
+				continue;
+			if (grace_extends(t, e, now))
 				continue;
 			if (fn)
 				fn(e, arg);

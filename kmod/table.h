@@ -53,6 +53,8 @@ struct siitdc_eam {
 	/* On the expiry wheel when @expires (jiffies) is set. */
 	struct hlist_node wheel;
 	unsigned long expires;
+	/* Seconds an entry whose TTL ran out lives on after its last packet. */
+	u32 grace;
 	u8 source;			/* enum siitdc_eam_source */
 	char owner[SIITDC_OWNER_MAX];
 	struct rcu_head rcu;
@@ -85,6 +87,7 @@ struct siitdc_eam_params {
 	struct siitdc_prefix4 p4;
 	struct siitdc_prefix6 p6;
 	u32 ttl;			/* seconds, 0: forever */
+	u32 grace;			/* seconds of idle grace after the TTL */
 	u8 source;
 	bool force;
 	const char *owner;		/* NULL: none */
