@@ -34,9 +34,10 @@
 
 /*
  * The most one batch operation can take: the nest, OP, both addresses and
- * lengths, TTL, OWNER (31 bytes and a NUL), SOURCE and FLAGS, 124 bytes.
+ * lengths, TTL, OWNER (31 bytes and a NUL), SOURCE, FLAGS and GRACE,
+ * 132 bytes.
  */
-#define BATCH_OP_MAX	128
+#define BATCH_OP_MAX	136
 /* Header, genl header, SIITDC_A_FLAGS, and slack. */
 #define BATCH_HDR_ROOM	256
 
@@ -594,6 +595,7 @@ static int decode_eam(struct nlattr *nest, struct siitdc_eam *e, char *err)
 		[SIITDC_EAM_A_PKTS_6TO4] = { .type = NLA_U64 },
 		[SIITDC_EAM_A_BYTES_6TO4] = { .type = NLA_U64 },
 		[SIITDC_EAM_A_IDLE_MS]	= { .type = NLA_U64 },
+		[SIITDC_EAM_A_GRACE]	= { .type = NLA_U32 },
 	};
 	struct nlattr *tb[SIITDC_EAM_A_MAX + 1];
 	int err_nl, i;
@@ -650,6 +652,8 @@ static int decode_eam(struct nlattr *nest, struct siitdc_eam *e, char *err)
 	if (get_u64(tb[SIITDC_EAM_A_BYTES_6TO4], &e->bytes_6to4))
 		e->has_counters = true;
 	e->has_idle = get_u64(tb[SIITDC_EAM_A_IDLE_MS], &e->idle_ms);
+	if (tb[SIITDC_EAM_A_GRACE])
+		e->grace = nla_get_u32(tb[SIITDC_EAM_A_GRACE]);
 	return 0;
 }
 
@@ -691,6 +695,8 @@ static int put_eam(struct nl_msg *msg, const struct siitdc_eam *e)
 	if (e->owner[0] && nla_put_string(msg, SIITDC_EAM_A_OWNER, e->owner) < 0)
 		return -1;
 	if (e->has_source && nla_put_u8(msg, SIITDC_EAM_A_SOURCE, e->source) < 0)
+		return -1;
+	if (e->grace && nla_put_u32(msg, SIITDC_EAM_A_GRACE, e->grace) < 0)
 		return -1;
 	return 0;
 }
@@ -1571,6 +1577,12 @@ int siitdc_batch_del(struct siitdc *h, const struct siitdc_prefix *p)
 int siitdc_batch_refresh(struct siitdc *h, const struct siitdc_prefix *p,
 			 uint32_t ttl)
 {
+	return siitdc_batch_refresh_grace(h, p, ttl, 0);
+}
+
+int siitdc_batch_refresh_grace(struct siitdc *h, const struct siitdc_prefix *p,
+			       uint32_t ttl, uint32_t grace)
+{
 	struct nlattr *nest;
 	int err, perr;
 
@@ -1583,6 +1595,8 @@ int siitdc_batch_refresh(struct siitdc *h, const struct siitdc_prefix *p,
 	/* Always sent: 0 takes the lifetime away. */
 	if (!perr)
 		perr = nla_put_u32(h->b.msg, SIITDC_EAM_A_TTL, ttl);
+	if (!perr && grace)
+		perr = nla_put_u32(h->b.msg, SIITDC_EAM_A_GRACE, grace);
 	return op_end(h, nest, perr);
 }
 
@@ -1603,10 +1617,16 @@ int siitdc_batch_end(struct siitdc *h)
 int siitdc_eam_refresh(struct siitdc *h, const struct siitdc_prefix *p,
 		       uint32_t ttl)
 {
+	return siitdc_eam_refresh_grace(h, p, ttl, 0);
+}
+
+int siitdc_eam_refresh_grace(struct siitdc *h, const struct siitdc_prefix *p,
+			     uint32_t ttl, uint32_t grace)
+{
 	int err = siitdc_batch_begin(h, 0);
 
 	if (!err)
-		err = siitdc_batch_refresh(h, p, ttl);
+		err = siitdc_batch_refresh_grace(h, p, ttl, grace);
 	if (!err)
 		err = siitdc_batch_end(h);
 	batch_stop(h);
@@ -1769,6 +1789,64 @@ int siitdc_events_run(struct siitdc *h, siitdc_event_cb cb, void *arg,
 		}
 		if (err == -NLE_NOMEM) {
 			/* ENOBUFS: the receive buffer overflowed. */
+			memset(&lost, 0, sizeof(lost));
+			lost.type = SIITDC_EVENT_LOST;
+			ret = cb(&lost, arg);
+		} else if (err < 0) {
+			local_msg(h, "cannot read events: %s", nl_geterror(err));
+			ret = nlerr_to_errno(err);
+		}
+	}
+	h->ev_cb = NULL;
+	h->ev_arg = NULL;
+	return ret;
+}
+
+int siitdc_fd(const struct siitdc *h)
+{
+	return nl_socket_get_fd(h->sk);
+}
+
+int siitdc_events_drain(struct siitdc *h, siitdc_event_cb cb, void *arg)
+{
+	struct pollfd p = { .fd = nl_socket_get_fd(h->sk), .events = POLLIN };
+	struct siitdc_event lost;
+	int n, err, ret = 0;
+
+	if (!h->ecb) {
+		local_msg(h, "not subscribed to events");
+		return -EINVAL;
+	}
+	h->ev_cb = cb;
+	h->ev_arg = arg;
+	h->ev_ret = 0;
+	/*
+	 * The socket stays blocking (requests on the handle need that): a
+	 * zero-timeout poll before each read says whether a datagram waits.
+	 */
+	while (!ret) {
+		n = poll(&p, 1, 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			local_msg(h, "cannot poll for events: %s",
+				  strerror(errno));
+			ret = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		if (p.revents & POLLNVAL) {
+			local_msg(h, "netlink socket closed");
+			ret = -EBADF;
+			break;
+		}
+		err = nl_recvmsgs(h->sk, h->ecb);
+		if (h->ev_ret) {
+			ret = h->ev_ret;
+			break;
+		}
+		if (err == -NLE_NOMEM) {
 			memset(&lost, 0, sizeof(lost));
 			lost.type = SIITDC_EVENT_LOST;
 			ret = cb(&lost, arg);

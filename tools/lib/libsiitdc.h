@@ -61,6 +61,13 @@ struct siitdc_eam {
 	char owner[SIITDC_OWNER_MAX];	/* NUL-terminated; "": none */
 	bool has_source;
 	uint8_t source;			/* enum siitdc_eam_source */
+	/*
+	 * Idle grace in seconds (SIITDC_EAM_A_GRACE): with a TTL, the entry
+	 * outlives it while packets used it less than this long ago. Requests:
+	 * sent when non-zero. Replies and events: what the kernel reported, 0
+	 * when it reported none.
+	 */
+	uint32_t grace;
 
 	bool has_counters;		/* replies: any counter reported */
 	uint64_t pkts_4to6;
@@ -195,6 +202,9 @@ int siitdc_eam_add(struct siitdc *h, const struct siitdc_eam *e,
  */
 int siitdc_eam_refresh(struct siitdc *h, const struct siitdc_prefix *p,
 		       uint32_t ttl);
+/* The same with an idle grace (seconds, sent when non-zero). */
+int siitdc_eam_refresh_grace(struct siitdc *h, const struct siitdc_prefix *p,
+			     uint32_t ttl, uint32_t grace);
 
 /* Removes the entry whose IPv4 (or IPv6) prefix is exactly p. */
 int siitdc_eam_del(struct siitdc *h, const struct siitdc_prefix *p);
@@ -266,6 +276,9 @@ int siitdc_batch_del(struct siitdc *h, const struct siitdc_prefix *p);
 /* New lifetime (0: none) for the entry whose prefix is exactly p. */
 int siitdc_batch_refresh(struct siitdc *h, const struct siitdc_prefix *p,
 			 uint32_t ttl);
+/* The same with an idle grace (seconds, sent when non-zero). */
+int siitdc_batch_refresh_grace(struct siitdc *h, const struct siitdc_prefix *p,
+			       uint32_t ttl, uint32_t grace);
 /* Sends the operations still queued and ends the batch. */
 int siitdc_batch_end(struct siitdc *h);
 /* Ends the batch without sending what is queued (nothing is undone). */
@@ -346,6 +359,20 @@ int siitdc_events_subscribe(struct siitdc *h);
 typedef int (*siitdc_event_cb)(const struct siitdc_event *ev, void *arg);
 int siitdc_events_run(struct siitdc *h, siitdc_event_cb cb, void *arg,
 		      const sigset_t *sigmask);
+
+/*
+ * For an event loop: the handle's socket, to wait on (readable) with epoll
+ * or poll. Do not read from it or change its flags.
+ */
+int siitdc_fd(const struct siitdc *h);
+
+/*
+ * Handles every event already waiting on a subscribed handle without
+ * blocking: calls cb once per event, in order (SIITDC_EVENT_LOST when the
+ * receive buffer overflowed). Returns 0 once none is left, the callback's
+ * non-zero value (the events after it stay queued) or a negative errno.
+ */
+int siitdc_events_drain(struct siitdc *h, siitdc_event_cb cb, void *arg);
 
 /* Reads every setting the kernel reports (see struct siitdc_config). */
 int siitdc_config_get(struct siitdc *h, struct siitdc_config *out);
