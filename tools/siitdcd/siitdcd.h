@@ -78,6 +78,12 @@ struct sd_quota {
 	uint32_t max;			/* IPv4 addresses held at once */
 };
 
+/* [static] address = V6 [OWNER]: an entry held for as long as it is listed. */
+struct sd_static {
+	struct in6_addr v6;
+	char owner[SD_OWNER_MAX];
+};
+
 struct sd_conf {
 	/* [daemon] */
 	char state_file[4096];
@@ -111,6 +117,12 @@ struct sd_conf {
 	/* [quota] owner = max */
 	unsigned int n_quotas;
 	struct sd_quota *quotas;
+
+	/* [daemon] reconcile-interval: seconds between kernel reconciles */
+	uint32_t reconcile_interval;
+	/* [static] */
+	unsigned int n_statics;
+	struct sd_static *statics;
 };
 
 /*
