@@ -166,6 +166,16 @@ int sd_publish(struct siitdcd *d, const struct in6_addr *v6,
 int sd_unpublish(struct siitdcd *d, const struct in6_addr *v6,
 		 enum sd_source src);
 
+/*
+ * Calls @fn for every IPv6 address on which @src holds a claim (held
+ * bindings only, not quarantined ones), so that a reconcile can drop the
+ * claims of containers that went away while siitdcd was down or
+ * disconnected. @fn must not publish or unpublish.
+ */
+void sd_claims_foreach(struct siitdcd *d, enum sd_source src,
+		       void (*fn)(const struct in6_addr *v6, void *arg),
+		       void *arg);
+
 /* ---- the event sources (started and stopped by main.c) ---- */
 
 struct sd_dns;
