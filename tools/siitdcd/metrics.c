@@ -24,6 +24,7 @@
 #define REQ_MAX		2048
 #define REQ_TIMEOUT_MS	5000
 #define RESP_TIMEOUT_MS	10000
+#define LINGER_MS	2000
 #define MAX_CONNS	16
 
 /* ---- the counters the parts bump ---- */
@@ -280,6 +281,7 @@ struct conn {
 	size_t len;
 	char *out;
 	size_t out_len, out_off;
+	bool lingering;			/* answer sent, reading to EOF */
 	struct sd_timer *timer;
 };
 
@@ -335,7 +337,17 @@ static void conn_send(struct conn *c)
 		}
 		c->out_off += (size_t)n;
 	}
-	conn_close(c);
+	/*
+	 * Closing with unread input would reset the connection and could
+	 * destroy the answer on its way: half-close, read what the client
+	 * still sends until it closes (or LINGER_MS), then close.
+	 */
+	shutdown(c->fd, SHUT_WR);
+	c->lingering = true;
+	if (c->timer)
+		sd_timer_cancel(c->m->d->loop, c->timer);
+	c->timer = sd_timer_add(c->m->d->loop, LINGER_MS, conn_timeout, c);
+	sd_loop_mod(c->m->d->loop, c->fd, EPOLLIN);
 }
 
 static void respond(struct conn *c, const char *status, const char *ctype,
@@ -404,8 +416,15 @@ static void handle_request(struct conn *c)
 static void conn_io(void *arg, uint32_t events)
 {
 	struct conn *c = arg;
+	char sink[512];
 	ssize_t n;
 
+	if (c->lingering) {
+		n = recv(c->fd, sink, sizeof(sink), 0);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+			conn_close(c);
+		return;
+	}
 	if (c->out) {
 		if (events & (EPOLLERR | EPOLLHUP))
 			conn_close(c);
@@ -443,9 +462,12 @@ static void listen_io(void *arg, uint32_t events)
 		if (fd < 0)
 			return;		/* EAGAIN, or a transient error */
 		if (m->n_conns >= MAX_CONNS) {
-			/* The oldest waits for its timeout; the new one goes. */
-			close(fd);
-			continue;
+			/* The oldest (last on the list) makes room. */
+			struct conn *old = m->conns;
+
+			while (old->next)
+				old = old->next;
+			conn_close(old);
 		}
 		c = calloc(1, sizeof(*c));
 		if (!c) {
