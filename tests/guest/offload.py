@@ -13,7 +13,7 @@ with /usr/bin/python3 (standard library only).
 
   offload.py recv FAMILY PORT COUNT SIZE [--idle SECS]
       Binds PORT (FAMILY 4 or 6), receives until COUNT distinct datagrams
-      arrived or nothing came for --idle seconds, checks each one, prints
+      arrived or nothing came for --idle seconds after the first one, checks each one, prints
       "received R distinct D bad B duplicates U" and exits 0 only when all
       COUNT arrived intact.  Prints "ready" on stdout once bound.
 
@@ -79,7 +79,8 @@ def recv(args):
     s = socket.socket(fam, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 64 << 20)
     s.bind(("::" if fam == socket.AF_INET6 else "0.0.0.0", args.port))
-    s.settimeout(args.idle)
+    # The sender takes a while to start under TCG: wait for the first one.
+    s.settimeout(60)
     print("ready", flush=True)
     seen = set()
     received = bad = dup = 0
@@ -89,6 +90,7 @@ def recv(args):
         except socket.timeout:
             break
         received += 1
+        s.settimeout(args.idle)
         if len(data) != args.size or len(data) < HDR.size:
             bad += 1
             continue
