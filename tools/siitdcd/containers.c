@@ -36,7 +36,7 @@
 
 #include <json-c/json.h>
 
-#include "containers.h"
+#include "siitdcd.h"
 #include "containers_http.h"
 
 #define CT_BODY_MAX		(64u << 20)	/* a list or inspect response */

@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "containers.h"
+#include "siitdcd.h"
 #include "containers_http.h"
 #include "test_util.h"
 
