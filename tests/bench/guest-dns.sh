@@ -1,0 +1,275 @@
+# SPDX-License-Identifier: GPL-2.0
+# DNS bench of siitdcd, run inside the guest (boot it with
+# tests/qemu/run-guest --icount: the guest clock counts instructions, so
+# queries per second are per guest second and repeat from run to run).
+#
+#   bash guest-dns.sh [--names N] [--rounds N] [--outstanding N]
+#                     [--lat-queries N] [--lat-qps N]
+#                     [--modes direct,alloc,refresh]
+#
+# Environment: SIITDC_KO, SIITCTL (as lib.sh), SIITDCD (default: the
+# tree's tools/siitdcd/siitdcd).
+#
+# Topology: lib.sh's cli | br | srv.  knotd (Debian) in srv on
+# [2001:db8:6::53]:53 is authoritative for int.example.net, with one AAAA
+# record (TTL 3600) per generated name; siitdcd in br answers
+# pub.example.net on 192.0.2.254:53 from it, with the pool 198.18.0.0/15
+# (RFC 2544's benchmarking range: nothing leaves the guest).  dnsperf
+# (Debian) sends one pass over a query file (-n 1) from one client socket:
+# a throughput run (--names queries, default 20000, --outstanding in
+# flight, default 20: the guest's one vCPU is saturated, dnsperf and the
+# servers share it, as they would a real core) gives queries/s; a latency
+# run (--lat-queries, default 1000, at --lat-qps, default 500: far below
+# every mode's capacity, so no queueing) gives p50/p99 from dnsperf -v.
+# The modes:
+#
+#   direct   dnsperf in br -> knotd: AAAA NAME.int.example.net, the
+#            upstream's own rate (the yardstick)
+#   alloc    dnsperf in cli -> siitdcd: A NAME.pub.example.net for names
+#            never asked before: every query is an upstream lookup, a pool
+#            allocation and a new kernel EAM entry
+#   refresh  the same file again: every name holds an entry, each query is
+#            an upstream lookup and a refresh of the entry's TTL
+#
+# Each round runs the three, alloc before refresh, with round r's own
+# names (so alloc always meets new names); the order rotates from round to
+# round.  Results:
+# "dns-run" lines on stdout and in $GUEST_RESULTS/dns.tsv, then a summary
+# table: median and min/max queries/s, median p50/p99 latency, and the
+# ratios alloc/direct and refresh/direct against the targets 0.25 and 0.5.
+set -u
+T_GROUP=dnsbench
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../guest/lib.sh"
+. "$here/../guest/dns-lib.sh"
+SIITDCD=${SIITDCD:-$here/../../tools/siitdcd/siitdcd}
+
+NAMES=20000
+ROUNDS=3
+OUTST=20
+LATN=1000
+LAT_QPS=500
+MODES="direct alloc refresh"
+while [ $# -gt 0 ]; do
+	case $1 in
+	--names) NAMES=$2; shift 2 ;;
+	--rounds) ROUNDS=$2; shift 2 ;;
+	--outstanding) OUTST=$2; shift 2 ;;
+	--lat-queries) LATN=$2; shift 2 ;;
+	--lat-qps) LAT_QPS=$2; shift 2 ;;
+	--modes) MODES=$(echo "$2" | tr , ' '); shift 2 ;;
+	*) echo "guest-dns: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+
+KNOT6=2001:db8:6::53
+ZONE_INT=int.example.net
+ZONE_PUB=pub.example.net
+BENCH_POOL=198.18.0.0/15
+WARM=300			# warm-up queries, their own names
+W=/tmp/dnsbench
+OUT=${GUEST_RESULTS:-/tmp}/dns.tsv
+DAEMON_PID=
+
+log() { echo "# $*"; }
+die() { echo "guest-dns: FATAL: $*" >&2; echo "not ok dnsbench: $*"; exit 1; }
+
+cleanup() {
+	[ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID"
+	knot_stop
+}
+trap cleanup EXIT
+
+# names PREFIX COUNT SUFFIX TYPE: a dnsperf query file on stdout.
+names() {
+	awk -v p="$1" -v n="$2" -v s="$3" -v t="$4" \
+		'BEGIN { for (i = 0; i < n; i++) printf "%s%d.%s %s\n", p, i, s, t }'
+}
+
+# The zone: w0..w(WARM-1) and r<R>-0..r<R>-(NAMES-1) for every round, each
+# an AAAA in 2001:db8:6:1::/64 (one distinct address per name: one entry
+# per name in siitdcd's pool).
+make_zone() {
+	zone_header "$ZONE_INT" "$KNOT6"
+	awk -v n="$NAMES" -v l="$LATN" -v r="$ROUNDS" -v w="$WARM" 'BEGIN {
+		k = 1
+		for (i = 0; i < w; i++) {
+			printf "w%d\t3600\tAAAA\t2001:db8:6:1::%x:%x\n", i, int(k / 65536), k % 65536
+			k++
+		}
+		for (j = 1; j <= r; j++) {
+			for (i = 0; i < n; i++) {
+				printf "r%d-%d\t3600\tAAAA\t2001:db8:6:1::%x:%x\n", j, i, int(k / 65536), k % 65536
+				k++
+			}
+			for (i = 0; i < l; i++) {
+				printf "l%d-%d\t3600\tAAAA\t2001:db8:6:1::%x:%x\n", j, i, int(k / 65536), k % 65536
+				k++
+			}
+		}
+	}'
+}
+
+daemon_start() {
+	cat >"$W/siitdcd.conf" <<EOF
+[daemon]
+state-file = $W/siitdcd.state
+log-level = warn
+
+[pool]
+prefix = $BENCH_POOL
+quarantine = 0
+
+[dns]
+listen = $BR4:53
+upstream = [$KNOT6]:53
+ttl-min = 60
+ttl-max = 86400
+idle-grace = 0
+
+[zone $ZONE_PUB]
+internal = $ZONE_INT
+owner = bench
+EOF
+	n br "$SIITDCD" -c "$W/siitdcd.conf" >"$W/siitdcd.log" 2>&1 &
+	DAEMON_PID=$!
+	wait_listen br udp 53 || { cat "$W/siitdcd.log"; return 1; }
+	n cli dig +short +time=5 +tries=1 @"$BR4" A "w0.$ZONE_PUB" | grep -q '^198\.1[89]\.' ||
+		{ echo "# siitdcd gives no A for w0.$ZONE_PUB"; cat "$W/siitdcd.log"; return 1; }
+}
+
+# tput NS SERVER FILE: one dnsperf pass at full speed (-q OUTST queries in
+# flight; no -v, which costs dnsperf ~10 %): "QPS SENT COMPLETED NOERROR".
+tput() {
+	local raw=$W/tput.out
+	n "$1" dnsperf -s "$2" -d "$3" -n 1 -c 1 -q "$OUTST" -t 5 \
+		>"$raw" 2>&1 || { tail -n 5 "$raw" >&2; return 1; }
+	/usr/bin/python3 - "$raw" <<'PY'
+import re, sys
+st = {}
+for line in open(sys.argv[1]):
+    m = re.match(r"\s*(Queries sent|Queries completed|Queries per second|Response codes):\s+(\S+)(.*)", line)
+    if m:
+        st[m.group(1)] = (m.group(2), m.group(3))
+if "Queries per second" not in st:
+    sys.exit("no result")
+rc = st.get("Response codes", ("", ""))
+noerr = rc[1].split()[0] if rc[0] == "NOERROR" else "0"
+print(st["Queries per second"][0], st["Queries sent"][0], st["Queries completed"][0], noerr)
+PY
+}
+
+# lat NS SERVER FILE: one pass at LAT_QPS queries/s, a rate far below every
+# mode's capacity, so latencies are the cost of one query, not the wait in
+# a queue; -v gives each query's latency: "P50_US P99_US NOERROR".
+lat() {
+	local raw=$W/lat.out
+	n "$1" dnsperf -s "$2" -d "$3" -n 1 -c 1 -q "$OUTST" -Q "$LAT_QPS" -t 5 -v \
+		>"$raw" 2>&1 || { tail -n 5 "$raw" >&2; return 1; }
+	/usr/bin/python3 - "$raw" <<'PY'
+import sys
+lat, ok = [], 0
+for line in open(sys.argv[1]):
+    if line.startswith("> "):
+        f = line.split()
+        lat.append(float(f[-1]) * 1e6)
+        ok += f[1] == "NOERROR"
+if not lat:
+    sys.exit("no result")
+lat.sort()
+pct = lambda p: lat[min(len(lat) - 1, int(len(lat) * p))]
+print(f"{pct(0.50):.0f} {pct(0.99):.0f} {ok}")
+PY
+}
+
+run_mode() {	# MODE ROUND
+	local mode=$1 r=$2 ns srv tf lf res qps sent done okn p50 p99 lok st
+	case $mode in
+	direct) ns=br srv=$KNOT6 tf=$W/direct-$r.txt lf=$W/direct-l$r.txt ;;
+	alloc | refresh) ns=cli srv=$BR4 tf=$W/pub-$r.txt lf=$W/pub-l$r.txt ;;
+	esac
+	res=$(tput "$ns" "$srv" "$tf") || return 1
+	read -r qps sent done okn <<<"$res"
+	res=$(lat "$ns" "$srv" "$lf") || return 1
+	read -r p50 p99 lok <<<"$res"
+	st=ok
+	[ "$okn" -eq "$NAMES" ] && [ "$done" -eq "$NAMES" ] && [ "$lok" -eq "$LATN" ] || st=bad
+	printf 'dns-run\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$r" \
+		"$qps" "$p50" "$p99" "$sent" "$done" "$okn" "$st" | tee -a "$OUT"
+	[ "$st" = ok ] || { echo "# $mode round $r: $done of $sent answered, $okn NOERROR; latency run: $lok of $LATN NOERROR"; return 1; }
+}
+
+# --- Main -------------------------------------------------------------------
+rm -rf "$W"
+mkdir -p "$W"
+load_module
+topo_up
+# Only the daemon's entries in the table (topo_up's static one removed).
+siitctl del "$SRV4"
+ip -n srv addr add "$KNOT6/64" dev s0 nodad
+make_zone >"$W/zone"
+log "zone: $(grep -c AAAA "$W/zone") AAAA records"
+knot_start srv "$KNOT6" "$ZONE_INT" "$W/zone" "$W/knot" || die "knotd does not start"
+names w "$WARM" "$ZONE_INT" AAAA >"$W/direct-w.txt"
+names w "$WARM" "$ZONE_PUB" A >"$W/pub-w.txt"
+for r in $(seq 1 "$ROUNDS"); do
+	names "r$r-" "$NAMES" "$ZONE_INT" AAAA >"$W/direct-$r.txt"
+	names "r$r-" "$NAMES" "$ZONE_PUB" A >"$W/pub-$r.txt"
+	names "l$r-" "$LATN" "$ZONE_INT" AAAA >"$W/direct-l$r.txt"
+	names "l$r-" "$LATN" "$ZONE_PUB" A >"$W/pub-l$r.txt"
+done
+case " $MODES " in
+*" alloc "* | *" refresh "*)
+	[ -x "$SIITDCD" ] || die "no siitdcd at $SIITDCD"
+	daemon_start || die "siitdcd does not start"
+	# Warm-up: the daemon's first allocations, sockets and caches.
+	n cli dnsperf -s "$BR4" -d "$W/pub-w.txt" -n 1 -q "$OUTST" >/dev/null 2>&1
+	;;
+esac
+n br dnsperf -s "$KNOT6" -d "$W/direct-w.txt" -n 1 -q "$OUTST" >/dev/null 2>&1
+
+printf '#\tmode\tround\tqps\tp50_us\tp99_us\tsent\tcompleted\tnoerror\tstatus\n' >"$OUT"
+log "kernel $(uname -r); $ROUNDS rounds, $NAMES names each, $OUTST outstanding; modes: $MODES"
+rc=0
+for r in $(seq 1 "$ROUNDS"); do
+	# Rotations of (direct alloc refresh) that keep alloc before refresh.
+	case $((r % 3)) in
+	1) order="direct alloc refresh" ;;
+	2) order="alloc refresh direct" ;;
+	0) order="alloc direct refresh" ;;
+	esac
+	for m in $order; do
+		case " $MODES " in *" $m "*) ;; *) continue ;; esac
+		run_mode "$m" "$r" || { echo "not ok dnsbench: $m round $r"; rc=1; }
+	done
+done
+if [ -n "$DAEMON_PID" ]; then
+	log "table after the runs: $(siitctl show | tail -n +2 | wc -l) entries"
+	kill -0 "$DAEMON_PID" 2>/dev/null || { echo "not ok dnsbench: siitdcd died"; rc=1; }
+fi
+
+echo
+echo "# DNS bench summary ($(uname -r), icount: rates per guest second; $NAMES queries per run, $OUTST outstanding;"
+echo "# latency: $LATN queries at $LAT_QPS/s)"
+/usr/bin/python3 - "$OUT" <<'EOF' | tee "${GUEST_RESULTS:-/tmp}/dns-summary.txt"
+import statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    f = line.rstrip("\n").split("\t")
+    if f[0] == "dns-run" and f[9] == "ok":
+        runs.setdefault(f[1], []).append((float(f[3]), float(f[4]), float(f[5])))
+print(f"  {'mode':<8} {'runs':>4} {'qps median':>11} {'qps min':>9} {'qps max':>9} {'p50 us':>8} {'p99 us':>8}")
+med = {}
+for m in ("direct", "alloc", "refresh"):
+    if m not in runs:
+        continue
+    q = [r[0] for r in runs[m]]
+    med[m] = statistics.median(q)
+    print(f"  {m:<8} {len(q):>4} {med[m]:>11.0f} {min(q):>9.0f} {max(q):>9.0f} "
+          f"{statistics.median(r[1] for r in runs[m]):>8.0f} {statistics.median(r[2] for r in runs[m]):>8.0f}")
+for m, target in (("alloc", 0.25), ("refresh", 0.5)):
+    if m in med and med.get("direct"):
+        r = med[m] / med["direct"]
+        print(f"  ratio {m}/direct {r:.3f} (target >= {target}: {'met' if r >= target else 'NOT met'})")
+EOF
+exit $rc
