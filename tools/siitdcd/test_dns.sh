@@ -524,22 +524,24 @@ kill -USR1 "$D_PID"; sleep 0.3
 check dns_upstream_timeouts_two [ "$(getstat dns_upstream_timeouts D)" -eq 2 ]
 
 # ---- coalescing: 50 clients, one lookup, one entry ----
+# The upstream answers through a proxy after 2.5 s: the 50 digs all ask
+# while the first lookup is pending.
 
-python3 "$T/raw.py" proxy "$XP" "$KP" 500 &
+python3 "$T/raw.py" proxy "$XP" "$KP" 2500 &
 PIDS+=($!)
 for _ in $(seq 50); do	# the proxy is up when it answers
-	kdig @127.0.0.1 -p "$XP" +time=2 +retry=0 +short web.int.example.net AAAA \
+	kdig @127.0.0.1 -p "$XP" +time=4 +retry=0 +short web.int.example.net AAAA \
 		2>/dev/null | grep -q 2001 && break
 done
 check dns_start_b start B -l 127.0.0.1:$BP -u 127.0.0.1:$XP \
-	-z pub.example.net,int.example.net,b -t 3000
+	-z pub.example.net,int.example.net,b -t 6000
+digs=()
 for i in $(seq 50); do
-	dig @127.0.0.1 -p "$BP" +time=8 +tries=1 +short conc.pub.example.net A \
+	dig @127.0.0.1 -p "$BP" +time=10 +tries=1 +short conc.pub.example.net A \
 		>"$T/conc.$i" 2>&1 &
+	digs+=($!)
 done
-wait_digs() { for i in $(seq 50); do while [ ! -s "$T/conc.$i" ]; do sleep 0.05; done; done; }
-timeout 15 bash -c "$(declare -f wait_digs); T=$T; wait_digs"
-sleep 0.2
+wait "${digs[@]}"
 cat "$T"/conc.* | sort | uniq -c >"$T/out"
 check dns_concurrent_all_answered [ "$(cat "$T"/conc.* | grep -c '^198\.51\.100\.')" -eq 50 ] \
 	&& [ "$(sort -u "$T"/conc.* | wc -l)" -eq 1 ]
@@ -550,12 +552,18 @@ cp "$T/B.stats" "$T/out"
 check dns_concurrent_coalesced [ "$(getstat dns_coalesced B)" -ge 45 ] && \
 	[ "$(getstat dns_upstream_queries B)" -le 2 ]
 # A, AAAA and MX at once: A publishes once; AAAA and MX share one lookup.
+digs=()
 for t in A AAAA MX A AAAA MX; do
-	dig @127.0.0.1 -p "$BP" +time=4 +tries=1 conc2.pub.example.net $t >"$T/c2.$t.$RANDOM" 2>&1 &
+	dig @127.0.0.1 -p "$BP" +time=10 +tries=1 conc2.pub.example.net $t \
+		>"$T/c2.$t.$RANDOM" 2>&1 &
+	digs+=($!)
 done
-sleep 1.5
+wait "${digs[@]}"
+kill -USR1 "$B_PID"; sleep 0.3
+cat "$T"/c2.* "$T/B.stats" >"$T/out"
 check dns_concurrent_kinds [ "$(nlines 'publish 2001:db8:2::2 ' "$T/B.pub")" -eq 1 ] && \
-	[ "$(cat "$T"/c2.* | grep -c 'status: NOERROR')" -eq 6 ]
+	[ "$(cat "$T"/c2.* | grep -c 'status: NOERROR')" -eq 6 ] && \
+	[ "$(getstat dns_upstream_queries B)" -eq 3 ]
 
 # ---- clean stop (ASan reports leaks at exit) ----
 
