@@ -40,8 +40,10 @@ write_conf() {	# write_conf [EXTRA LINES...]
 	} >"$conf"
 }
 
+# Not through n(): $! must be the daemon (ip netns exec execs it), not a
+# subshell that would take the signals meant for it.
 start_daemon() {
-	n br "$SIITDCD" -c "$conf" >>"$log" 2>&1 &
+	ip netns exec br "$SIITDCD" -c "$conf" >>"$log" 2>&1 &
 	PID=$!
 }
 
@@ -127,6 +129,7 @@ check_eq "with the same IPv4 too" "$b4" "$(v4_of "$B")"
 # --- Foreign entries: stale container entries go, lost DNS ones are adopted ----
 siitctl add 203.0.113.6 2001:db8:6::66 source container owner gone
 siitctl add 203.0.113.5 2001:db8:6::55 ttl 8 source dns owner lost
+added=$(date +%s)
 check "a container entry siitdcd does not hold is removed" \
 	until_ok no_entry 2001:db8:6::66
 check "a DNS entry on a free pool address is adopted" \
@@ -135,6 +138,7 @@ check_eq "and left in place" "203.0.113.5 lost dns" "$(entry 2001:db8:6::55)"
 check "metrics: reconcile removals counted" \
 	metric_ge siitdcd_reconcile_removed_total 1
 check "the adopted entry expires in the kernel" until_ok no_entry 2001:db8:6::55
+echo "# expired after $(($(date +%s) - added)) s (ttl 8)"
 check "and its expiry event releases the address" \
 	until_ok metric_is 'siitdcd_owner_held_addresses{owner="lost"}' 0
 check "metrics: 1 quarantined" metric_is siitdcd_pool_quarantined_addresses 1

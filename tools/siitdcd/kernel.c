@@ -118,8 +118,8 @@ static void entry_gone(struct sd_kernel *k, const struct siitdc_eam *e,
 	uint32_t ttl, grace;
 	uint8_t source;
 
-	if (e->v4_len != 32 || e->v6_len != 128 || !b || !b->claims ||
-	    memcmp(&b->v6, &e->v6, sizeof(e->v6)))
+	if (!k->h || e->v4_len != 32 || e->v6_len != 128 || !b ||
+	    !b->claims || memcmp(&b->v6, &e->v6, sizeof(e->v6)))
 		return;
 	/*
 	 * Stale event? (Our own re-add after a release, or a refresh that
