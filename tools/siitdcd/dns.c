@@ -39,6 +39,8 @@
  * Coalescing: queries for the same public name and kind of lookup (A,
  * which publishes, or the others, which do not) share one upstream lookup
  * and one sd_publish; they wait on a hash table entry keyed by the name.
+ * A positive upstream answer is then reused for up to SD_DNS_CACHE_MS
+ * (dns_cache.c); each A query answered from it still publishes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -142,6 +144,7 @@ struct sd_dns {
 	unsigned int n_ls;
 	struct zoneset *zs;
 	struct sd_upstream *up;
+	struct sd_dns_cache *dc;
 	struct lookup *buckets[LK_BUCKETS];
 	struct tcp_conn *conns;
 	unsigned int n_conns;
@@ -594,7 +597,7 @@ struct result {
 	const char *ede_text;
 };
 
-static void answer_waiter(struct sd_dns *dns, struct lookup *lk,
+static void answer_waiter(struct sd_dns *dns, const struct zone *z,
 			  struct req *r, const struct result *res)
 {
 	const ldns_rr *qr = ldns_rr_list_rr(ldns_pkt_question(r->q), 0);
@@ -609,16 +612,16 @@ static void answer_waiter(struct sd_dns *dns, struct lookup *lk,
 		resp_send(dns, r, p, LDNS_RCODE_SERVFAIL);
 		return;
 	case OUT_NXDOMAIN:
-		answer_simple(dns, r, LDNS_RCODE_NXDOMAIN, true, lk->zone);
+		answer_simple(dns, r, LDNS_RCODE_NXDOMAIN, true, z);
 		return;
 	case OUT_NODATA:
-		answer_simple(dns, r, LDNS_RCODE_NOERROR, true, lk->zone);
+		answer_simple(dns, r, LDNS_RCODE_NOERROR, true, z);
 		return;
 	case OUT_DATA:
 		break;
 	}
 	if (qt != LDNS_RR_TYPE_A && qt != LDNS_RR_TYPE_AAAA) {
-		answer_simple(dns, r, LDNS_RCODE_NOERROR, true, lk->zone);
+		answer_simple(dns, r, LDNS_RCODE_NOERROR, true, z);
 		return;
 	}
 	p = resp_new(r, LDNS_RCODE_NOERROR, true);
@@ -672,8 +675,8 @@ fail:
 }
 
 /* Publishes the lowest AAAA of res->aaaa; fills v4 and a_ttl, or fails. */
-static void publish(struct sd_dns *dns, const struct lookup *lk,
-		    struct result *res)
+static void publish(struct sd_dns *dns, const struct zoneset *zs,
+		    const struct zone *z, struct result *res)
 {
 	const ldns_rr *best = NULL;
 	uint32_t ttl = UINT32_MAX, left = 0;
@@ -690,12 +693,12 @@ static void publish(struct sd_dns *dns, const struct lookup *lk,
 				    16) < 0)
 			best = rr;
 	}
-	if (ttl < lk->zs->ttl_min)
-		ttl = lk->zs->ttl_min;
-	if (ttl > lk->zs->ttl_max)
-		ttl = lk->zs->ttl_max;
+	if (ttl < zs->ttl_min)
+		ttl = zs->ttl_min;
+	if (ttl > zs->ttl_max)
+		ttl = zs->ttl_max;
 	memcpy(&v6, ldns_rdf_data(ldns_rr_rdf(best, 0)), 16);
-	rc = sd_publish(dns->d, &v6, lk->zone->owner, SD_SRC_DNS, ttl,
+	rc = sd_publish(dns->d, &v6, z->owner, SD_SRC_DNS, ttl,
 			&res->v4, &left);
 	if (rc < 0) {
 		res->out = OUT_SERVFAIL;
@@ -735,13 +738,17 @@ static void lookup_done(void *arg, const ldns_pkt *resp)
 			res.ede_text = "upstream answered with an error";
 		}
 	}
+	/* Kept only while the configuration it was made under holds. */
+	if (res.out == OUT_DATA && lk->zs == dns->zs)
+		sd_dc_put(dns->dc, lk->name, lk->nlen,
+			  name_hash(lk->name, lk->nlen, LK_A), res.aaaa);
 	/* The entry exists before any client hears of it. */
 	if (res.out == OUT_DATA && lk->kind == LK_A)
-		publish(dns, lk, &res);
+		publish(dns, lk->zs, lk->zone, &res);
 	while ((r = lk->waiters)) {
 		lk->waiters = r->next;
 		r->next = NULL;
-		answer_waiter(dns, lk, r, &res);
+		answer_waiter(dns, lk->zone, r, &res);
 	}
 	ldns_rr_list_free(res.aaaa);	/* the records are resp's */
 	zoneset_put(lk->zs);
@@ -755,9 +762,20 @@ static void lookup_start(struct sd_dns *dns, struct req *r,
 {
 	uint32_t hash = name_hash(name, len, kind);
 	uint8_t iname[LDNS_MAX_DOMAINLEN + 1 + LDNS_MAX_DOMAINLEN];
+	const ldns_rr_list *cached;
 	struct lookup *lk;
 	ldns_rdf *qname;
 
+	cached = sd_dc_get(dns->dc, name, len, name_hash(name, len, LK_A));
+	if (cached) {
+		struct result res = { .out = OUT_DATA,
+				      .aaaa = (ldns_rr_list *)cached };
+
+		if (kind == LK_A)
+			publish(dns, dns->zs, z, &res);
+		answer_waiter(dns, z, r, &res);
+		return;
+	}
 	for (lk = *lk_slot(dns, hash); lk; lk = lk->hnext) {
 		if (lk->hash == hash && lk->kind == kind && lk->nlen == len &&
 		    !memcmp(lk->name, name, len)) {
@@ -1407,7 +1425,8 @@ struct sd_dns *sd_dns_start(struct siitdcd *d, struct sd_loop *l,
 	dns->l = l;
 	dns->wbuf = ldns_buffer_new(4096);
 	dns->up = sd_up_new(l);
-	if (!dns->wbuf || !dns->up) {
+	dns->dc = sd_dc_new();
+	if (!dns->wbuf || !dns->up || !dns->dc) {
 		snprintf(err, errlen, "dns: out of memory");
 		goto fail;
 	}
@@ -1437,6 +1456,7 @@ int sd_dns_reload(struct sd_dns *dns, const struct sd_conf *c, char *err,
 		return -1;
 	}
 	/* Lookups in flight finish with the zones they started with. */
+	sd_dc_flush(dns->dc);
 	zoneset_put(dns->zs);
 	dns->zs = zs;
 	return 0;
@@ -1464,6 +1484,7 @@ void sd_dns_stop(struct sd_dns *dns)
 		}
 	}
 	sd_up_free(dns->up);
+	sd_dc_free(dns->dc);
 	while (dns->conns)
 		tcp_conn_close(dns->conns);
 	if (dns->tcp_timer)

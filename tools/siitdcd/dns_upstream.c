@@ -11,11 +11,18 @@
  * peer address of a connected socket), with the query's ID, QR set and the
  * same question. A reply with TC set is retried over TCP at the same
  * server. A try that gets no reply within the timeout goes to the next
- * server; every server is tried once, and at least twice in all.
+ * server, in the listed order (the first is the primary); every server is
+ * tried once, and a lone server twice.
  *
  * Timeouts: the timeout is the same for every try, so queries enter the
  * deadline list in deadline order and one timer, armed for the list head,
  * serves all of them.
+ *
+ * At the end of this file: the short-lived cache of positive answers
+ * (SD_DNS_CACHE_MS in dns.h says why it exists and what it keeps). Every
+ * entry lives the same interval or less, so entries expire in the order
+ * they were made: a FIFO list gives both eviction and expiry, and a hash
+ * table on the public name gives lookups.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -580,4 +587,138 @@ void sd_up_free(struct sd_upstream *u)
 	sd_up_config(u, NULL, 0, 0);
 	ldns_buffer_free(u->buf);
 	free(u);
+}
+
+/* ---- the short-lived cache of upstream AAAA answers ---- */
+
+#define DC_BUCKETS	4096	/* power of two */
+
+struct dc_ent {
+	struct dc_ent *hnext;
+	struct dc_ent *fnext;	/* FIFO, oldest first */
+	uint32_t hash;
+	size_t nlen;
+	uint64_t expires_ms;
+	ldns_rr_list *aaaa;
+	uint8_t name[LDNS_MAX_DOMAINLEN + 1];
+};
+
+struct sd_dns_cache {
+	struct dc_ent *buckets[DC_BUCKETS];
+	struct dc_ent *fhead, *ftail;
+	unsigned int n;
+};
+
+struct sd_dns_cache *sd_dc_new(void)
+{
+	return calloc(1, sizeof(struct sd_dns_cache));
+}
+
+/* Takes @e out of the hash table (it stays on the FIFO list). */
+static void dc_unhash(struct sd_dns_cache *dc, struct dc_ent *e)
+{
+	for (struct dc_ent **pp = &dc->buckets[e->hash & (DC_BUCKETS - 1)];
+	     *pp; pp = &(*pp)->hnext) {
+		if (*pp == e) {
+			*pp = e->hnext;
+			break;
+		}
+	}
+	ldns_rr_list_deep_free(e->aaaa);
+	e->aaaa = NULL;
+}
+
+/* Drops expired entries from the head (all, with @all). */
+static void dc_trim(struct sd_dns_cache *dc, bool all)
+{
+	uint64_t now = sd_now_ms();
+	struct dc_ent *e;
+
+	while ((e = dc->fhead) &&
+	       (all || e->expires_ms <= now || dc->n > SD_DNS_CACHE_MAX)) {
+		dc->fhead = e->fnext;
+		if (!dc->fhead)
+			dc->ftail = NULL;
+		if (e->aaaa)
+			dc_unhash(dc, e);
+		dc->n--;
+		free(e);
+	}
+}
+
+static struct dc_ent *dc_find(struct sd_dns_cache *dc, const uint8_t *name,
+			      size_t len, uint32_t hash)
+{
+	for (struct dc_ent *e = dc->buckets[hash & (DC_BUCKETS - 1)]; e;
+	     e = e->hnext)
+		if (e->hash == hash && e->nlen == len &&
+		    !memcmp(e->name, name, len))
+			return e;
+	return NULL;
+}
+
+const ldns_rr_list *sd_dc_get(struct sd_dns_cache *dc, const uint8_t *name,
+			      size_t len, uint32_t hash)
+{
+	struct dc_ent *e;
+
+	if (!dc)
+		return NULL;
+	dc_trim(dc, false);
+	e = dc_find(dc, name, len, hash);
+	return e && e->expires_ms > sd_now_ms() ? e->aaaa : NULL;
+}
+
+void sd_dc_put(struct sd_dns_cache *dc, const uint8_t *name, size_t len,
+	       uint32_t hash, const ldns_rr_list *aaaa)
+{
+	uint64_t life = SD_DNS_CACHE_MS;
+	struct dc_ent *e;
+
+	if (!dc || !life || len > sizeof(e->name))
+		return;
+	for (size_t i = 0; i < ldns_rr_list_rr_count(aaaa); i++) {
+		uint64_t ttl_ms = ldns_rr_ttl(ldns_rr_list_rr(aaaa, i)) * 1000ull;
+
+		if (ttl_ms < life)
+			life = ttl_ms;
+	}
+	if (!life)
+		return;
+	e = dc_find(dc, name, len, hash);
+	if (e)		/* the newer answer replaces it */
+		dc_unhash(dc, e);
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return;
+	e->aaaa = ldns_rr_list_clone(aaaa);
+	if (!e->aaaa) {
+		free(e);
+		return;
+	}
+	e->hash = hash;
+	e->nlen = len;
+	memcpy(e->name, name, len);
+	e->expires_ms = sd_now_ms() + life;
+	e->hnext = dc->buckets[hash & (DC_BUCKETS - 1)];
+	dc->buckets[hash & (DC_BUCKETS - 1)] = e;
+	if (dc->ftail)
+		dc->ftail->fnext = e;
+	else
+		dc->fhead = e;
+	dc->ftail = e;
+	dc->n++;
+	dc_trim(dc, false);
+}
+
+void sd_dc_flush(struct sd_dns_cache *dc)
+{
+	if (dc)
+		dc_trim(dc, true);
+}
+
+void sd_dc_free(struct sd_dns_cache *dc)
+{
+	sd_dc_flush(dc);
+	free(dc);
 }
