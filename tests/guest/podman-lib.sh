@@ -68,7 +68,13 @@ CONF
 
 podman_service_start() {
 	rm -f "$PODMAN_SOCK"
-	pm system service --time=0 "unix://$PODMAN_SOCK" \
+	# Not through pm(): a function run in the background is a subshell,
+	# and killing that would leave the service running.
+	nsenter --net="/run/netns/$PODMAN_NS" env \
+		CONTAINERS_CONF="$PODMAN_DIR/containers.conf" \
+		CONTAINERS_STORAGE_CONF="$PODMAN_DIR/storage.conf" \
+		CONTAINERS_REGISTRIES_CONF="$PODMAN_DIR/registries.conf" \
+		podman system service --time=0 "unix://$PODMAN_SOCK" \
 		>>"$PODMAN_DIR/service.log" 2>&1 &
 	PODMAN_SVC_PID=$!
 	local i
@@ -81,9 +87,17 @@ podman_service_start() {
 	return 1
 }
 
+# SIGTERM, then SIGKILL after 3 s, like a service manager's stop: on SIGTERM
+# the service waits for its clients' open event streams to end.
 podman_service_stop() {
+	local i
 	[ -n "$PODMAN_SVC_PID" ] || return 0
 	kill "$PODMAN_SVC_PID" 2>/dev/null || true
+	for i in $(seq 30); do
+		kill -0 "$PODMAN_SVC_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$PODMAN_SVC_PID" 2>/dev/null || true
 	wait "$PODMAN_SVC_PID" 2>/dev/null || true
 	PODMAN_SVC_PID=
 	rm -f "$PODMAN_SOCK"

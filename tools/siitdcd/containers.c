@@ -79,11 +79,15 @@ struct ct_conn {
 	size_t out_len, out_off;
 };
 
-/* A set of IPv6 addresses: open addressing, linear probing. */
+/*
+ * A multiset of IPv6 addresses (each with a count): open addressing,
+ * linear probing, deletion by shifting back, so lookups stay O(1) with a
+ * million containers.
+ */
 struct ct_v6set {
 	struct in6_addr *a;
-	bool *used;
-	size_t cap, n;
+	uint32_t *cnt;			/* 0: empty slot */
+	size_t cap, n;			/* n: distinct addresses */
 };
 
 struct sd_containers {
@@ -119,6 +123,7 @@ struct sd_containers {
 	unsigned int recon_pending;
 	unsigned int recon_added, recon_removed;
 	struct ct_v6set before;		/* container claims at its start */
+	struct ct_v6set held;		/* every tracked container's v6 */
 };
 
 static void ct_fail(struct sd_containers *ct, const char *why);
@@ -136,55 +141,100 @@ static uint64_t fnv(const void *p, size_t n)
 	return h;
 }
 
-static bool v6set_has(const struct ct_v6set *s, const struct in6_addr *a)
+static size_t v6set_home(const struct ct_v6set *s, const struct in6_addr *a)
+{
+	return fnv(a, sizeof(*a)) & (s->cap - 1);
+}
+
+/* The slot of @a, or SIZE_MAX. */
+static size_t v6set_find(const struct ct_v6set *s, const struct in6_addr *a)
 {
 	size_t i;
 
 	if (!s->cap)
-		return false;
-	for (i = fnv(a, sizeof(*a)) & (s->cap - 1); s->used[i];
-	     i = (i + 1) & (s->cap - 1))
+		return SIZE_MAX;
+	for (i = v6set_home(s, a); s->cnt[i]; i = (i + 1) & (s->cap - 1))
 		if (!memcmp(&s->a[i], a, sizeof(*a)))
-			return true;
-	return false;
+			return i;
+	return SIZE_MAX;
 }
 
-static int v6set_add(struct ct_v6set *s, const struct in6_addr *a)
+static uint32_t v6set_count(const struct ct_v6set *s, const struct in6_addr *a)
 {
-	size_t i;
+	size_t i = v6set_find(s, a);
 
-	if (v6set_has(s, a))
+	return i == SIZE_MAX ? 0 : s->cnt[i];
+}
+
+static bool v6set_has(const struct ct_v6set *s, const struct in6_addr *a)
+{
+	return v6set_count(s, a) > 0;
+}
+
+/* Counts @a once more; @n times for a rehash. */
+static int v6set_addn(struct ct_v6set *s, const struct in6_addr *a,
+		      uint32_t n)
+{
+	size_t i = v6set_find(s, a);
+
+	if (i != SIZE_MAX) {
+		s->cnt[i] += n;
 		return 0;
+	}
 	if ((s->n + 1) * 2 > s->cap) {
 		struct ct_v6set g = { .cap = s->cap ? s->cap * 2 : 64 };
 
 		g.a = calloc(g.cap, sizeof(*g.a));
-		g.used = calloc(g.cap, sizeof(*g.used));
-		if (!g.a || !g.used) {
+		g.cnt = calloc(g.cap, sizeof(*g.cnt));
+		if (!g.a || !g.cnt) {
 			free(g.a);
-			free(g.used);
+			free(g.cnt);
 			return -ENOMEM;
 		}
 		for (i = 0; i < s->cap; i++)
-			if (s->used[i])
-				v6set_add(&g, &s->a[i]);
+			if (s->cnt[i])
+				v6set_addn(&g, &s->a[i], s->cnt[i]);
 		free(s->a);
-		free(s->used);
+		free(s->cnt);
 		*s = g;
 	}
-	for (i = fnv(a, sizeof(*a)) & (s->cap - 1); s->used[i];
-	     i = (i + 1) & (s->cap - 1))
+	for (i = v6set_home(s, a); s->cnt[i]; i = (i + 1) & (s->cap - 1))
 		;
 	s->a[i] = *a;
-	s->used[i] = true;
+	s->cnt[i] = n;
 	s->n++;
 	return 0;
+}
+
+static int v6set_add(struct ct_v6set *s, const struct in6_addr *a)
+{
+	return v6set_addn(s, a, 1);
+}
+
+/* Counts @a once less; at zero its slot is freed and later ones shifted. */
+static void v6set_del(struct ct_v6set *s, const struct in6_addr *a)
+{
+	size_t i = v6set_find(s, a), j, h;
+
+	if (i == SIZE_MAX || --s->cnt[i])
+		return;
+	s->n--;
+	for (j = (i + 1) & (s->cap - 1); s->cnt[j]; j = (j + 1) & (s->cap - 1)) {
+		h = v6set_home(s, &s->a[j]);
+		/* Move j back into the hole unless its home lies after it. */
+		if ((j > i && (h <= i || h > j)) || (j < i && h <= i && h > j)) {
+			s->a[i] = s->a[j];
+			s->cnt[i] = s->cnt[j];
+			s->cnt[j] = 0;
+			i = j;
+		}
+	}
 }
 
 static void v6set_free(struct ct_v6set *s)
 {
 	free(s->a);
-	free(s->used);
+	free(s->cnt);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -243,10 +293,25 @@ static struct ct_ctr *ctr_add(struct sd_containers *ct, const char *id)
 	return c;
 }
 
+/* Replaces @c's addresses, keeping ct->held in step. */
+static void ctr_set_v6(struct sd_containers *ct, struct ct_ctr *c,
+		       const struct in6_addr *v6, unsigned int n)
+{
+	unsigned int k, kept = 0;
+
+	for (k = 0; k < c->n6; k++)
+		v6set_del(&ct->held, &c->v6[k]);
+	for (k = 0; k < n; k++)
+		if (!v6set_add(&ct->held, &v6[k]))
+			c->v6[kept++] = v6[k];
+	c->n6 = kept;
+}
+
 static void ctr_del(struct sd_containers *ct, struct ct_ctr *c)
 {
 	struct ct_ctr **pp = ctr_slot(ct, c->id);
 
+	ctr_set_v6(ct, c, NULL, 0);
 	if (pp && *pp == c) {
 		*pp = c->next;
 		ct->n_ctr--;
@@ -259,15 +324,13 @@ static bool v6_held_elsewhere(struct sd_containers *ct,
 			      const struct ct_ctr *self,
 			      const struct in6_addr *v6)
 {
-	size_t i;
+	uint32_t n = v6set_count(&ct->held, v6);
 	unsigned int k;
 
-	for (i = 0; i < ct->tab_size; i++)
-		for (struct ct_ctr *c = ct->tab[i]; c; c = c->next)
-			for (k = 0; c != self && k < c->n6; k++)
-				if (!memcmp(&c->v6[k], v6, sizeof(*v6)))
-					return true;
-	return false;
+	for (k = 0; k < self->n6; k++)
+		if (!memcmp(&self->v6[k], v6, sizeof(*v6)))
+			return n > 1;
+	return n > 0;
 }
 
 /* Container IDs go into URL paths: only plain characters. */
@@ -408,9 +471,8 @@ static void ctr_publish(struct sd_containers *ct, const char *id,
 		if (!keep && !v6_held_elsewhere(ct, c, &c->v6[j]))
 			unpublish_v6(ct, &c->v6[j], "container address gone");
 	}
-	memcpy(c->v6, done, nd * sizeof(done[0]));
-	c->n6 = nd;
-	if (!nd)
+	ctr_set_v6(ct, c, done, nd);
+	if (!c->n6)
 		ctr_del(ct, c);
 }
 
@@ -564,7 +626,7 @@ static void reconcile_begin(struct sd_containers *ct)
 
 static void reconcile_end(struct sd_containers *ct)
 {
-	struct ct_v6set live = { 0 }, stale = { 0 };
+	struct ct_v6set stale = { 0 };
 	size_t i;
 
 	/* Containers that went away while we were not listening. */
@@ -584,13 +646,9 @@ static void reconcile_end(struct sd_containers *ct)
 		}
 	}
 	/* Claims that no running labelled container holds. */
-	for (i = 0; i < ct->tab_size; i++)
-		for (struct ct_ctr *c = ct->tab[i]; c; c = c->next)
-			for (unsigned int k = 0; k < c->n6; k++)
-				v6set_add(&live, &c->v6[k]);
 	sd_claims_foreach(ct->d, SD_SRC_CONTAINER, collect_claim, &stale);
 	for (i = 0; i < stale.cap; i++) {
-		if (!stale.used[i] || v6set_has(&live, &stale.a[i]))
+		if (!stale.cnt[i] || v6set_has(&ct->held, &stale.a[i]))
 			continue;
 		unpublish_v6(ct, &stale.a[i], "no running container has it");
 		ct->recon_removed++;
@@ -599,7 +657,6 @@ static void reconcile_end(struct sd_containers *ct)
 	sd_log(SD_LOG_INFO,
 	       "containers: reconciled: %zu public containers, %u added, %u removed",
 	       ct->n_ctr, ct->recon_added, ct->recon_removed);
-	v6set_free(&live);
 	v6set_free(&stale);
 	v6set_free(&ct->before);
 	ct->reconciling = false;
@@ -1241,6 +1298,7 @@ void sd_containers_stop(struct sd_containers *ct)
 	free(ct->tab);
 	free(ct->body);
 	v6set_free(&ct->before);
+	v6set_free(&ct->held);
 	json_tokener_free(ct->ev_tok);
 	free(ct);
 }

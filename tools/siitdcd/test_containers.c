@@ -1025,6 +1025,27 @@ static void test_engine(void)
 	      metrics[SD_M_CONTAINER_EVENTS] - ev0);
 	t_end();
 
+	t_begin("engine: two containers on one IPv6: the claim goes with the last");
+	{
+		struct fctr *x = fctr_new(10, "true", "acme", "2001:db8:c::20", true);
+		struct fctr *y = fctr_new(11, "true", "acme", "2001:db8:c::20", true);
+
+		srv_event("start", x);
+		srv_event("start", y);
+		CHECK(wait_claimed(x->v6), "not published");
+		want_n = srv.n_inspect_req + 2;
+		run_until(cond_inspects, 2000);
+		x->running = false;
+		srv_event("die", x);
+		run_for(200);
+		CHECK(claim_of(y->v6) != NULL, "dropped while y still runs");
+		y->running = false;
+		srv_event("die", y);
+		CHECK(wait_unclaimed(y->v6), "kept after both died");
+		x->exists = y->exists = false;
+	}
+	t_end();
+
 	t_begin("engine: start events for unflagged containers do nothing");
 	m = n_publish;
 	want_n = srv.n_inspect_req + 4;
