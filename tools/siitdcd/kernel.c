@@ -498,8 +498,16 @@ static void reconcile_held(struct sd_kernel *k, struct kdump *kd, uint64_t now,
 			}
 			continue;
 		}
+		/*
+		 * A TTL the entry must not have (a DNS entry that gained a
+		 * container claim while events were lost) or another source
+		 * is corrected. The other way round is left alone: the
+		 * kernel reports 0 for "no TTL" and for "under a second left"
+		 * (or in its idle grace), and a refresh then would prolong
+		 * an entry that is about to expire.
+		 */
 		if (present && e->has_source && e->source == source &&
-		    !e->ttl == !ttl)
+		    (ttl || !e->ttl))
 			continue;
 		if (e && !e->removed && !present) {
 			sd_log(SD_LOG_ERR, "%s is taken by %s in the kernel: "
