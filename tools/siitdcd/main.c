@@ -49,10 +49,18 @@ void sd_log(enum sd_log_level lvl, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (log_journal)
+	if (log_journal) {
 		fprintf(stderr, "<%d>%s\n", prio[lvl], msg);
-	else
-		fprintf(stderr, "siitdcd: %s: %s\n", names[lvl], msg);
+	} else {
+		struct timespec ts;
+		struct tm tm;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		localtime_r(&ts.tv_sec, &tm);
+		fprintf(stderr, "%02d:%02d:%02d.%03ld siitdcd: %s: %s\n",
+			tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000L,
+			names[lvl], msg);
+	}
 }
 
 const char *sd_sockaddr_str(const struct sd_sockaddr *sa, char *buf, size_t n)
