@@ -131,7 +131,7 @@ idle-grace = 0
 internal = $ZONE_INT
 owner = bench
 EOF
-	n br "$SIITDCD" -c "$W/siitdcd.conf" >"$W/siitdcd.log" 2>&1 &
+	ip netns exec br "$SIITDCD" -c "$W/siitdcd.conf" >"$W/siitdcd.log" 2>&1 &
 	DAEMON_PID=$!
 	wait_listen br udp 53 || { cat "$W/siitdcd.log"; return 1; }
 	n cli dig +short +time=5 +tries=1 @"$BR4" A "w0.$ZONE_PUB" | grep -q '^198\.1[89]\.' ||
