@@ -45,6 +45,8 @@
 #define CT_BACKOFF_MIN_MS	250
 #define CT_BACKOFF_MAX_MS	10000
 #define CT_REQ_TIMEOUT_MS	30000
+#define CT_RESYNC_MIN_MS	2000		/* after a failed publication */
+#define CT_RESYNC_MAX_MS	300000
 #define CT_ID_MAX		128
 #define CT_V6_MAX		8		/* addresses per container */
 #define CT_LABEL_PUBLIC		"siitdc.public"
@@ -114,6 +116,15 @@ struct sd_containers {
 	bool ever_connected;
 	bool warned;			/* about the current outage */
 	uint32_t epoch;			/* bumped by every teardown */
+
+	/*
+	 * A publication failed (pool exhausted, quota, module absent): the
+	 * container gets another chance at a reconcile after resync_ms,
+	 * doubling while they keep failing.
+	 */
+	bool publish_failed;
+	struct sd_timer *resync;
+	uint32_t resync_ms;
 
 	struct ct_ctr **tab;
 	size_t tab_size, n_ctr;
@@ -446,8 +457,11 @@ static void ctr_publish(struct sd_containers *ct, const char *id,
 		for (j = 0; j < c->n6; j++)
 			had |= !memcmp(&c->v6[j], &v6s[k], sizeof(v6s[k]));
 		if (sd_publish(ct->d, &v6s[k], owner, SD_SRC_CONTAINER, 0, &v4,
-			       &left))
-			continue;	/* logged and counted by the core */
+			       &left)) {
+			/* Logged and counted by the core. */
+			ct->publish_failed = true;
+			continue;
+		}
 		done[nd++] = v6s[k];
 		ndp_update(ct, &v6s[k], true);
 		if (ct->reconciling && !v6set_has(&ct->before, &v6s[k])) {
@@ -613,12 +627,29 @@ static void collect_claim(const struct in6_addr *v6, void *arg)
 	v6set_add(arg, v6);
 }
 
+static void resync_fire(void *arg);
+
+/* Arms a later reconcile when a publication failed. */
+static void resync_arm(struct sd_containers *ct)
+{
+	if (!ct->publish_failed || ct->resync || ct->reconciling)
+		return;
+	ct->publish_failed = false;
+	ct->resync = sd_timer_add(ct->l, ct->resync_ms, resync_fire, ct);
+	sd_log(SD_LOG_INFO,
+	       "containers: a publication failed; reconciling again in %u ms",
+	       ct->resync_ms);
+	ct->resync_ms = ct->resync_ms * 2 > CT_RESYNC_MAX_MS ?
+			CT_RESYNC_MAX_MS : ct->resync_ms * 2;
+}
+
 static void reconcile_begin(struct sd_containers *ct)
 {
 	v6set_free(&ct->before);
 	sd_claims_foreach(ct->d, SD_SRC_CONTAINER, collect_claim, &ct->before);
 	ct->gen++;
 	ct->reconciling = true;
+	ct->publish_failed = false;
 	ct->list_done = false;
 	ct->recon_pending = 0;
 	ct->recon_added = ct->recon_removed = 0;
@@ -660,6 +691,9 @@ static void reconcile_end(struct sd_containers *ct)
 	v6set_free(&stale);
 	v6set_free(&ct->before);
 	ct->reconciling = false;
+	if (!ct->publish_failed)
+		ct->resync_ms = CT_RESYNC_MIN_MS;
+	resync_arm(ct);
 }
 
 static void recon_step_done(struct sd_containers *ct)
@@ -778,6 +812,7 @@ static void on_response(struct sd_containers *ct)
 		ct->recon_pending--;
 	req_pop(ct);
 	recon_step_done(ct);
+	resync_arm(ct);
 }
 
 /* ---- connections ---- */
@@ -859,6 +894,11 @@ static void retry_fire(void *arg);
 static void ct_fail(struct sd_containers *ct, const char *why)
 {
 	ct->epoch++;
+	/* The reconnect reconciles anyway. */
+	if (ct->resync) {
+		sd_timer_cancel(ct->l, ct->resync);
+		ct->resync = NULL;
+	}
 	conn_close(ct, &ct->ev);
 	conn_close(ct, &ct->rq);
 	if (ct->rq_timer) {
@@ -1239,6 +1279,20 @@ static void ct_connect(struct sd_containers *ct)
 		ct_fail(ct, strerror(-err));
 }
 
+static void resync_fire(void *arg)
+{
+	struct sd_containers *ct = arg;
+
+	ct->resync = NULL;
+	if (!ct->ev_streaming || ct->reconciling)
+		return;
+	reconcile_begin(ct);
+	if (req_push(ct, CT_REQ_LIST, NULL, false))
+		rq_kick(ct);
+	else
+		ct_fail(ct, "out of memory");
+}
+
 static void retry_fire(void *arg)
 {
 	struct sd_containers *ct = arg;
@@ -1265,6 +1319,7 @@ struct sd_containers *sd_containers_start(struct siitdcd *d,
 	snprintf(ct->owner, sizeof(ct->owner), "%s", c->default_owner);
 	ct->ev.fd = ct->rq.fd = -1;
 	ct->backoff_ms = CT_BACKOFF_MIN_MS;
+	ct->resync_ms = CT_RESYNC_MIN_MS;
 	ct->ev_tok = json_tokener_new_ex(CT_JSON_DEPTH);
 	if (!ct->ev_tok) {
 		free(ct);
@@ -1287,6 +1342,8 @@ void sd_containers_stop(struct sd_containers *ct)
 		sd_timer_cancel(ct->l, ct->rq_timer);
 	if (ct->retry)
 		sd_timer_cancel(ct->l, ct->retry);
+	if (ct->resync)
+		sd_timer_cancel(ct->l, ct->resync);
 	queue_free(ct);
 	for (i = 0; i < ct->tab_size; i++)
 		while (ct->tab[i]) {

@@ -220,6 +220,7 @@ struct claim {
 
 static struct claim claims[MAX_CLAIMS];
 static unsigned int n_publish, n_unpublish;
+static int publish_error;		/* nonzero: sd_publish fails so */
 static struct in6_addr proxies[MAX_CLAIMS];
 static unsigned int n_proxies, ndp_calls;
 /* The same IPv6 gets the same IPv4 for the whole run, like the pool. */
@@ -255,6 +256,8 @@ int sd_publish(struct siitdcd *d, const struct in6_addr *v6,
 	if (src != SD_SRC_CONTAINER || ttl != 0)
 		return -EINVAL;
 	n_publish++;
+	if (publish_error)
+		return publish_error;
 	if (!c) {
 		for (i = 0; i < MAX_CLAIMS && claims[i].used; i++)
 			;
@@ -1043,6 +1046,28 @@ static void test_engine(void)
 		srv_event("die", y);
 		CHECK(wait_unclaimed(y->v6), "kept after both died");
 		x->exists = y->exists = false;
+	}
+	t_end();
+
+	t_begin("engine: a failed publication is retried by a later reconcile");
+	{
+		struct fctr *x = fctr_new(12, "true", "acme", "2001:db8:c::21", true);
+
+		publish_error = -ENOSPC;
+		m = n_publish;
+		srv_event("start", x);
+		want_n = srv.n_inspect_req + 1;
+		run_until(cond_inspects, 2000);
+		run_for(100);
+		CHECK(n_publish == m + 1 && !claim_of(x->v6), "publish %u",
+		      n_publish - (unsigned int)m);
+		publish_error = 0;
+		want_addr = x->v6;
+		CHECK(run_until(cond_claimed, 5000), "not retried");
+		x->running = false;
+		srv_event("die", x);
+		CHECK(wait_unclaimed(x->v6), "not unpublished");
+		x->exists = false;
 	}
 	t_end();
 
