@@ -138,12 +138,12 @@ check_eq "and left in place" "203.0.113.5 lost dns" "$(entry 2001:db8:6::55)"
 check "metrics: reconcile removals counted" \
 	metric_ge siitdcd_reconcile_removed_total 1
 if until_ok no_entry 2001:db8:6::55; then
-	ok "the adopted entry expires in the kernel"
+	ok "the adopted entry goes when its TTL has run out"
 else
-	not_ok "the adopted entry expires in the kernel (after $(($(date +%s) - added)) s, ttl 8)"
+	not_ok "the adopted entry goes when its TTL has run out (after $(($(date +%s) - added)) s, ttl 8)"
 	siitctl show | sed 's/^/#   /'
 fi
-check "and its expiry event releases the address" \
+check "and its address is released" \
 	until_ok metric_is 'siitdcd_owner_held_addresses{owner="lost"}' 0
 check "metrics: 1 quarantined" metric_is siitdcd_pool_quarantined_addresses 1
 

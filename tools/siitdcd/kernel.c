@@ -328,6 +328,9 @@ struct kent {
 	uint32_t v4;			/* host order */
 	struct in6_addr v6;
 	uint32_t ttl;
+	uint32_t grace;
+	bool has_idle;
+	uint64_t idle_ms;
 	uint8_t source;
 	bool has_source;
 	bool removed;
@@ -363,6 +366,9 @@ static int dump_cb(const struct siitdc_eam *e, void *arg)
 	x->v4 = ntohl(e->v4.s_addr);
 	x->v6 = e->v6;
 	x->ttl = e->ttl;
+	x->grace = e->grace;
+	x->has_idle = e->has_idle;
+	x->idle_ms = e->idle_ms;
 	x->has_source = e->has_source;
 	x->source = e->source;
 	memcpy(x->owner, e->owner, sizeof(x->owner));
@@ -472,6 +478,26 @@ static void reconcile_foreign(struct sd_kernel *k, struct kdump *kd,
 	}
 }
 
+/*
+ * A DNS entry past its lifetime that the kernel still has: fine while its
+ * idle grace keeps it (packets used it lately), overdue once it has been
+ * idle longer than that too. OVERDUE_MS covers the kernel's once-a-second
+ * expiry sweep; the kernel should have removed such an entry itself.
+ */
+#define OVERDUE_MS	3000
+
+static bool overdue(const struct kent *e, const struct sd_binding *b,
+		    uint64_t now)
+{
+	if (!b->dns_until || now < b->dns_until + OVERDUE_MS)
+		return false;
+	/* Used within its grace (and the sweep's slack): the grace holds. */
+	if (e->has_idle &&
+	    e->idle_ms < (uint64_t)e->grace * 1000u + OVERDUE_MS)
+		return false;
+	return true;
+}
+
 /* Step 2: held bindings whose entry is missing or not what it should be. */
 static void reconcile_held(struct sd_kernel *k, struct kdump *kd, uint64_t now,
 			   unsigned int *added, unsigned int *released)
@@ -492,10 +518,16 @@ static void reconcile_held(struct sd_kernel *k, struct kdump *kd, uint64_t now,
 
 		if (!sd_binding_wanted(d, b, now, &source, &ttl, &grace)) {
 			/* In its idle grace the entry lives on: let it. */
-			if (!present) {
-				sd_binding_release(d, b, "expired");
-				(*released)++;
+			if (present && !overdue(e, b, now))
+				continue;
+			if (present && sd_kernel_remove(k, b->v4) == 0) {
+				sd_log(SD_LOG_WARN, "%s -> %s outlived its TTL "
+				       "unused: removed", v6s(&b->v6, a6),
+				       v4s(b->v4, a4));
+				sd_metric_inc(SD_M_RECONCILE_REMOVED);
 			}
+			sd_binding_release(d, b, "expired");
+			(*released)++;
 			continue;
 		}
 		/*
