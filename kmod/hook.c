@@ -26,6 +26,8 @@
 #include "compat.h"
 #include "core/icmp_map.h"
 #include "fragment.h"
+#include "route_cache.h"
+#include "table.h"
 #include "xlat.h"
 
 /*
@@ -35,7 +37,7 @@
  */
 #define SIITDC_HOOK_PRIORITY	(-450)
 
-static void input6(struct sk_buff *skb)
+static void input6(struct sk_buff *skb, struct siitdc_eam *e)
 {
 	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
 	struct net *net = dev_net(skb->dev);
@@ -53,8 +55,17 @@ static void input6(struct sk_buff *skb)
 	IP6CB(skb)->iif = skb->dev->ifindex;
 	IP6CB(skb)->nhoff = offsetof(struct ipv6hdr, nexthdr);
 
+	dst = e ? siitdc_route6_get(e, skb) : NULL;
+	if (dst) {
+		/* Like an IPv4 input route: no reference, RCU keeps it. */
+		skb_dst_set_noref(skb, dst);
+		dst_input(skb);
+		return;
+	}
 	dst = ip6_route_input_lookup(net, skb->dev, &fl6, skb,
 				     RT6_LOOKUP_F_HAS_SADDR);
+	if (e)
+		siitdc_route6_set(e, skb, dst);
 	skb_dst_set(skb, dst);
 	dst_input(skb);
 }
@@ -134,7 +145,7 @@ static void deliver6(struct siitdc_net *sn, struct sk_buff *skb,
 	if (st->local)
 		output6(sn, skb);
 	else
-		input6(skb);
+		input6(skb, st->route_eam);
 }
 
 static void deliver4(struct siitdc_net *sn, struct sk_buff *skb,
@@ -255,6 +266,13 @@ static unsigned int hook4(void *priv, struct sk_buff *skb,
 	struct siitdc_xlat_state st = {
 		.local = state->hook == NF_INET_LOCAL_OUT,
 	};
+
+	/* Untranslated traffic, mostly: not a translated destination. */
+	if (!siitdc_table_may_have4(rcu_dereference(sn->table),
+				    ip_hdr(skb)->daddr)) {
+		siitdc_count(sn, SIITDC_STAT_PASS_4);
+		return NF_ACCEPT;
+	}
 
 	switch (siitdc_xlat_4to6(sn, &skb, &st)) {
 	case SIITDC_PASS:

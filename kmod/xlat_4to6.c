@@ -350,6 +350,8 @@ enum siitdc_verdict siitdc_xlat_4to6(struct siitdc_net *sn,
 
 	/* Decided: from here on nothing fails. */
 	siitdc_eam_account(x.eam, SIITDC_DIR_4TO6, *pskb);
+	/* One IPv6 destination for all its packets: a route worth keeping. */
+	st->route_eam = x.eam->key4.len == 32 ? x.eam : NULL;
 	rewrite(sn, *pskb, &x);
 	siitdc_count(sn, SIITDC_STAT_XLAT_4TO6);
 	return SIITDC_XLATED;
