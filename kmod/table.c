@@ -6,7 +6,9 @@
  */
 #include <linux/jiffies.h>
 #include <linux/slab.h>
+#include <net/ipv6.h>
 
+#include "route_cache.h"
 #include "table.h"
 
 static struct kmem_cache *eam_cache __read_mostly;
@@ -26,13 +28,70 @@ void siitdc_table_cache_exit(void)
 
 static void eam_free_rcu(struct rcu_head *head)
 {
-	kmem_cache_free(eam_cache, container_of(head, struct siitdc_eam, rcu));
+	struct siitdc_eam *e = container_of(head, struct siitdc_eam, rcu);
+
+	/* A packet may have cached a route after the entry was unlinked. */
+	siitdc_route6_forget(e);
+	kmem_cache_free(eam_cache, e);
+}
+
+/*
+ * Multiply-xorshift hashes (a full avalanche of every input bit in a dozen
+ * instructions, where jhash takes dozens), on every packet. Keys are the
+ * operator's entries, never chosen by the senders of packets, and the
+ * per-table seed still changes on a rehash.
+ */
+static inline u32 mix32(u32 h)
+{
+	h ^= h >> 16;
+	h *= 0x85ebca6b;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35;
+	return h ^ (h >> 16);
+}
+
+static u32 key4_hash(const void *data, u32 len, u32 seed)
+{
+	const struct siitdc_key4 *k = data;
+
+	return mix32((__force u32)k->addr ^ seed ^ k->len);
+}
+
+static u32 key6_hash(const void *data, u32 len, u32 seed)
+{
+	const struct siitdc_key6 *k = data;
+	const u32 *w = (const u32 *)&k->addr;
+	u32 h = seed ^ k->len;
+
+	h = mix32(h ^ w[0]);
+	h = mix32(h ^ w[1]);
+	h = mix32(h ^ w[2]);
+	return mix32(h ^ w[3]);
+}
+
+static int key4_cmp(struct rhashtable_compare_arg *arg, const void *obj)
+{
+	const struct siitdc_key4 *k = arg->key;
+	const struct siitdc_eam *e = obj;
+
+	return k->addr != e->key4.addr || k->len != e->key4.len;
+}
+
+static int key6_cmp(struct rhashtable_compare_arg *arg, const void *obj)
+{
+	const struct siitdc_key6 *k = arg->key;
+	const struct siitdc_eam *e = obj;
+
+	return !ipv6_addr_equal(&k->addr, &e->key6.addr) ||
+	       k->len != e->key6.len;
 }
 
 static const struct rhashtable_params ht4_params = {
 	.head_offset = offsetof(struct siitdc_eam, node4),
 	.key_offset = offsetof(struct siitdc_eam, key4),
 	.key_len = sizeof(struct siitdc_key4),
+	.hashfn = key4_hash,
+	.obj_cmpfn = key4_cmp,
 	.automatic_shrinking = true,
 };
 
@@ -40,6 +99,8 @@ static const struct rhashtable_params ht6_params = {
 	.head_offset = offsetof(struct siitdc_eam, node6),
 	.key_offset = offsetof(struct siitdc_eam, key6),
 	.key_len = sizeof(struct siitdc_key6),
+	.hashfn = key6_hash,
+	.obj_cmpfn = key6_cmp,
 	.automatic_shrinking = true,
 };
 
@@ -81,6 +142,8 @@ struct siitdc_eam *siitdc_table_lookup4(struct siitdc_table *t, __be32 addr)
 	struct siitdc_eam *e;
 	int len = 33;
 
+	if (!siitdc_table_may_have4(t, addr))
+		return NULL;
 	while ((len = lens_prev(t->lens4, ARRAY_SIZE(t->lens4), len)) >= 0) {
 		key4_init(&k, addr, len);
 		e = rhashtable_lookup(&t->ht4, &k, ht4_params);
@@ -247,18 +310,70 @@ static void lens_put(unsigned long *bits, u32 *counts, u8 len)
 		clear_bit(len, bits);
 }
 
+/* The /16 blocks an IPv4 prefix covers: [*first, *first + *n). */
+static void map4_span(const struct siitdc_key4 *k, u32 *first, u32 *n)
+{
+	*first = ntohl(k->addr) >> SIITDC_MAP4_SHIFT;
+	*n = k->len >= 32 - SIITDC_MAP4_SHIFT ? 1 :
+	     1U << (32 - SIITDC_MAP4_SHIFT - k->len);
+}
+
+static int map4_alloc(struct siitdc_table *t)
+{
+	unsigned long *map;
+
+	if (t->map4)
+		return 0;
+	t->nmap4 = kvcalloc(SIITDC_MAP4_BLOCKS, sizeof(*t->nmap4), GFP_KERNEL);
+	map = bitmap_zalloc(SIITDC_MAP4_BLOCKS, GFP_KERNEL);
+	if (!t->nmap4 || !map) {
+		kvfree(t->nmap4);
+		t->nmap4 = NULL;
+		bitmap_free(map);
+		return -ENOMEM;
+	}
+	/* Readers see a zeroed map or none. */
+	smp_store_release(&t->map4, map);
+	return 0;
+}
+
+/* Before the entry is visible: a reader that finds it finds its bit. */
+static void map4_get(struct siitdc_table *t, const struct siitdc_key4 *k)
+{
+	u32 i, first, n;
+
+	map4_span(k, &first, &n);
+	for (i = first; i < first + n; i++)
+		if (t->nmap4[i]++ == 0)
+			set_bit(i, t->map4);
+}
+
+static void map4_put(struct siitdc_table *t, const struct siitdc_key4 *k)
+{
+	u32 i, first, n;
+
+	map4_span(k, &first, &n);
+	for (i = first; i < first + n; i++)
+		if (--t->nmap4[i] == 0)
+			clear_bit(i, t->map4);
+}
+
 /* Makes a (new or unlinked) entry visible to readers. */
 int siitdc_table_relink(struct siitdc_table *t, struct siitdc_eam *e)
 {
 	int err;
 
-	err = rhashtable_insert_fast(&t->ht4, &e->node4, ht4_params);
+	err = map4_alloc(t);
 	if (err)
 		return err;
+	map4_get(t, &e->key4);
+	err = rhashtable_insert_fast(&t->ht4, &e->node4, ht4_params);
+	if (err)
+		goto unmap;
 	err = rhashtable_insert_fast(&t->ht6, &e->node6, ht6_params);
 	if (err) {
 		rhashtable_remove_fast(&t->ht4, &e->node4, ht4_params);
-		return err;
+		goto unmap;
 	}
 	e->seq = t->next_seq++;
 	list_add_tail_rcu(&e->list, &t->entries);
@@ -270,6 +385,10 @@ int siitdc_table_relink(struct siitdc_table *t, struct siitdc_eam *e)
 	}
 	t->count++;
 	return 0;
+
+unmap:
+	map4_put(t, &e->key4);
+	return err;
 }
 
 int siitdc_table_add(struct siitdc_table *t, const struct siitdc_eam_params *p,
@@ -320,11 +439,14 @@ void siitdc_table_unlink(struct siitdc_table *t, struct siitdc_eam *e)
 	list_del_rcu(&e->list);
 	lens_put(t->lens4, t->nlens4, e->key4.len);
 	lens_put(t->lens6, t->nlens6, e->key6.len);
+	map4_put(t, &e->key4);
 	if (e->expires) {
 		hlist_del(&e->wheel);
 		t->nexpiring--;
 	}
 	t->count--;
+	/* A route held for a gone entry would pin its device. */
+	siitdc_route6_forget(e);
 }
 
 /* Readers may still hold @e: it goes after a grace period. */
@@ -392,7 +514,12 @@ void siitdc_table_expire(struct siitdc_table *t,
 	struct hlist_node *tmp;
 	unsigned int turns = 0;
 
-	for (s = t->wheel_done + 1; s <= sec && turns < SIITDC_WHEEL_SLOTS;
+	/*
+	 * From the last second swept, again: an entry due later in that
+	 * second than the sweep ran was skipped then, and must not wait a
+	 * whole turn.
+	 */
+	for (s = t->wheel_done; s <= sec && turns < SIITDC_WHEEL_SLOTS;
 	     s++, turns++) {
 		hlist_for_each_entry_safe(e, tmp, &t->wheel[s % SIITDC_WHEEL_SLOTS],
 					  wheel) {
@@ -436,5 +563,7 @@ void siitdc_table_free(struct siitdc_table *t)
 	siitdc_table_flush(t, NULL, NULL, NULL);
 	rhashtable_destroy(&t->ht4);
 	rhashtable_destroy(&t->ht6);
+	bitmap_free(t->map4);
+	kvfree(t->nmap4);
 	kfree(t);
 }

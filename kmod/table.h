@@ -47,6 +47,8 @@ struct siitdc_eam {
 	atomic64_t pkts[2];
 	atomic64_t bytes[2];
 	unsigned long last_used;	/* jiffies of the last packet, 0: none */
+	/* The IPv6 route of translated packets (route_cache.c), or NULL. */
+	struct siitdc_route6 __rcu *route6;
 	/* Insertion order, for dumps; @seq grows along the list. */
 	struct list_head list;
 	u64 seq;
@@ -61,6 +63,13 @@ struct siitdc_eam {
 };
 
 #define SIITDC_LEN6_WORDS BITS_TO_LONGS(129)
+/*
+ * IPv4 space in /16 blocks: a block's bit is set while some entry covers
+ * part of it, so a lookup for an address in an empty block (untranslated
+ * traffic, clients without an entry of their own) ends before any hashing.
+ */
+#define SIITDC_MAP4_SHIFT 16
+#define SIITDC_MAP4_BLOCKS (1U << (32 - SIITDC_MAP4_SHIFT))
 /* Seconds the expiry wheel covers in one turn; later expiries wait a turn. */
 #define SIITDC_WHEEL_SLOTS 256
 
@@ -73,6 +82,9 @@ struct siitdc_table {
 	/* Writer-side bookkeeping. */
 	u32 nlens4[33];
 	u32 nlens6[129];
+	/* Allocated with the first entry (idle namespaces pay nothing). */
+	unsigned long *map4;		/* SIITDC_MAP4_BLOCKS bits */
+	u32 *nmap4;			/* entries covering each block */
 	struct list_head entries;
 	u32 count;
 	u32 nexpiring;			/* entries on the wheel */
@@ -105,6 +117,18 @@ static inline void siitdc_eam_account(struct siitdc_eam *e, int dir,
 	/* One store a jiffy at most: keep the cache line shared otherwise. */
 	if (READ_ONCE(e->last_used) != now)
 		WRITE_ONCE(e->last_used, now);
+}
+
+/*
+ * False when no entry covers @addr's /16 block, so that a lookup (or the
+ * hook, for untranslated traffic) ends before any hashing.
+ */
+static inline bool siitdc_table_may_have4(const struct siitdc_table *t,
+					  __be32 addr)
+{
+	const unsigned long *map = READ_ONCE(t->map4);
+
+	return map && test_bit(ntohl(addr) >> SIITDC_MAP4_SHIFT, map);
 }
 
 static inline void siitdc_eam_prefix4(const struct siitdc_eam *e,
