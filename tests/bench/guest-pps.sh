@@ -47,6 +47,7 @@ WARM=3000
 ROUNDS=5
 MODES="plain4 plain6 siit-idle siit-pass siit4 siit6 jool-pass jool4 jool6"
 ENTRIES=
+PROFILE=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--pkts) PKTS=$2; shift 2 ;;
@@ -54,6 +55,7 @@ while [ $# -gt 0 ]; do
 	--rounds) ROUNDS=$2; shift 2 ;;
 	--modes) MODES=$(echo "$2" | tr , ' '); shift 2 ;;
 	--entries) ENTRIES=$(echo "$2" | tr , ' '); shift 2 ;;
+	--profile) PROFILE=$(echo "$2" | tr , ' '); shift 2 ;;
 	*) echo "guest-pps: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -287,6 +289,37 @@ run_mode() {	# MODE ROUND
 	echo "$r"
 }
 
+# profile_mode MODE: the call graph of MODE's packets, with ftrace's
+# function_graph tracer over a few packets (perf's cpu-clock sampling sees
+# almost nothing inside pktgen's transmit loop under icount, and Debian's
+# kernels lack the function profiler). tests/bench/callgraph.py turns the
+# trace into the calls one packet makes, compared with a reference mode
+# (PROFILE_BASE_<kind>: plain4 / plain6, profiled first if not asked for).
+profile_mode() {
+	local mode=$1 kind=${MODE_KIND[$1]} dst=${MODE_DST[$1]} g=${MODE_GROUP[$1]}
+	local tr=/sys/kernel/tracing out=/tmp/graph-$mode.txt
+	[ -e $tr/current_tracer ] || mount -t tracefs nodev $tr || return 1
+	group_enter "$g" || return 1
+	if declare -F "mode_pre_$mode" >/dev/null; then "mode_pre_$mode" || return 1; fi
+	send "$kind" "$dst" "$WARM" >/dev/null || return 1
+	echo 65536 >$tr/buffer_size_kb
+	echo function_graph >$tr/current_tracer
+	echo 1 >$tr/options/funcgraph-abstime 2>/dev/null
+	echo >$tr/trace
+	echo 1 >$tr/tracing_on
+	send "$kind" "$dst" "${PROFILE_PKTS:-20}" >/dev/null
+	echo 0 >$tr/tracing_on
+	cat $tr/trace >"$out"
+	echo nop >$tr/current_tracer
+	if declare -F "mode_post_$mode" >/dev/null; then "mode_post_$mode"; fi
+	group_leave "$g"
+	local base=plain$kind
+	if [ "$mode" != "$base" ] && [ -s "/tmp/graph-$base.txt" ]; then
+		echo "# profile $mode vs $base: functions called more (+) or less (-) per packet"
+		python3 "$here/callgraph.py" "/tmp/graph-$base.txt" "$out" | sed "s/^/profile\t$mode\t/"
+	fi
+}
+
 # --- Main -------------------------------------------------------------------
 [ -n "$JOOL" ] && [ -x "$JOOL" ] || {
 	log "no JOOL_DIR: skipping the Jool modes"
@@ -354,6 +387,13 @@ for g in $big_groups; do
 		done
 	done
 	group_leave "$g"
+done
+# The plain modes first: the others are compared with them.
+# shellcheck disable=SC2086
+PROFILE="$(printf '%s\n' $PROFILE | grep '^plain') $(printf '%s\n' $PROFILE | grep -v '^plain')"
+for m in $PROFILE; do
+	[ -n "${MODE_GROUP[$m]:-}" ] || die "unknown profile mode $m"
+	profile_mode "$m" | tee -a "$OUT.profile" || { echo "not ok bench: profile $m"; rc=1; }
 done
 unload_all
 if dmesg | grep -E 'WARNING:|BUG:|Oops|general protection|refcount_t|UBSAN'; then
