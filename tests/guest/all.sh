@@ -5,7 +5,8 @@ dir=$(dirname "$0")
 rc=0
 # Bounded for make check; the suite's own defaults send more.
 export HOSTILE_TOTAL=${HOSTILE_TOTAL:-200000} HOSTILE_CHURN_SECS=${HOSTILE_CHURN_SECS:-30}
-for suite in netns pkt netlink paths table firewall hostile conf; do
+for suite in netns pkt netlink paths table firewall route_cache offload noalloc \
+	hostile conf siitdcd_core siitdcd_dns siitdcd_containers; do
 	[ -f "$dir/$suite.sh" ] || continue
 	echo "# --- $suite"
 	bash "$dir/$suite.sh" || rc=1
