@@ -1060,7 +1060,7 @@ void json_bool(struct json *j, bool v)
  */
 
 #define ADD_USAGE "usage: siitctl add IPV4[/LEN] IPV6[/LEN] [ttl SECONDS] " \
-	"[owner NAME] [source static|dns|container] [force]"
+	"[grace SECONDS] [owner NAME] [source static|dns|container] [force]"
 #define DEL_USAGE "usage: siitctl del IPV4[/LEN] | IPV6[/LEN]"
 #define REFRESH_USAGE "usage: siitctl refresh IPV4[/LEN] | IPV6[/LEN] ttl SECONDS"
 
@@ -1128,6 +1128,7 @@ int parse_add(int argc, char *const *argv, struct eam_op *op, char *err,
 {
 	char e[PARSE_ERRLEN];
 	bool seen_ttl = false, seen_owner = false, seen_source = false;
+	bool seen_grace = false;
 	struct pfx p4, p6;
 	int i;
 
@@ -1164,6 +1165,8 @@ int parse_add(int argc, char *const *argv, struct eam_op *op, char *err,
 		}
 		if (!strcmp(k, "ttl"))
 			seen = &seen_ttl;
+		else if (!strcmp(k, "grace"))
+			seen = &seen_grace;
 		else if (!strcmp(k, "owner"))
 			seen = &seen_owner;
 		else if (!strcmp(k, "source"))
@@ -1180,7 +1183,8 @@ int parse_add(int argc, char *const *argv, struct eam_op *op, char *err,
 		*seen = true;
 		if (i + 1 >= argc) {
 			snprintf(err, errlen, "add: %s: missing %s", k,
-				 seen == &seen_ttl ? "seconds" :
+				 seen == &seen_ttl || seen == &seen_grace ?
+				 "seconds" :
 				 seen == &seen_owner ? "name" :
 				 "value (static, dns or container)");
 			return -1;
@@ -1188,6 +1192,10 @@ int parse_add(int argc, char *const *argv, struct eam_op *op, char *err,
 		i++;
 		if (seen == &seen_ttl) {
 			if (parse_ttl(argv[i], &op->eam.ttl, e, sizeof(e)) < 0)
+				return op_fail("add", e, err, errlen);
+		} else if (seen == &seen_grace) {
+			if (parse_range("grace", argv[i], 0, UINT32_MAX,
+					&op->eam.grace, e, sizeof(e)) < 0)
 				return op_fail("add", e, err, errlen);
 		} else if (seen == &seen_owner) {
 			if (parse_owner(argv[i], op->eam.owner, e, sizeof(e)) < 0)
@@ -1532,6 +1540,11 @@ static void entry_json_members(struct json *j, const struct siitdc_eam *e)
 	json_key(j, "ttl");
 	if (e->ttl)
 		json_u64(j, e->ttl);
+	else
+		json_null(j);
+	json_key(j, "grace");
+	if (e->grace)
+		json_u64(j, e->grace);
 	else
 		json_null(j);
 	json_key(j, "owner");

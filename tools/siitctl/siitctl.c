@@ -55,7 +55,7 @@ static void errmsg(const char *fmt, ...)
 "       siitctl -b FILE | -\n" \
 "\n" \
 "Commands:\n" \
-"  add IPV4[/LEN] IPV6[/LEN] [ttl SECONDS] [owner NAME]\n" \
+"  add IPV4[/LEN] IPV6[/LEN] [ttl SECONDS] [grace SECONDS] [owner NAME]\n" \
 "      [source static|dns|container] [force]\n" \
 "                                     add an EAM entry (lengths default to\n" \
 "                                     /32 and /128; force allows overlaps;\n" \

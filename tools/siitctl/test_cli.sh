@@ -46,7 +46,7 @@ expect() {
 }
 
 # Usage and parse errors: exit 2, before any contact with the kernel.
-ADD_U="usage: siitctl add IPV4[/LEN] IPV6[/LEN] [ttl SECONDS] [owner NAME] [source static|dns|container] [force]"
+ADD_U="usage: siitctl add IPV4[/LEN] IPV6[/LEN] [ttl SECONDS] [grace SECONDS] [owner NAME] [source static|dns|container] [force]"
 REFRESH_U="usage: siitctl refresh IPV4[/LEN] | IPV6[/LEN] ttl SECONDS"
 expect no_command 2 "siitctl: missing command (try 'siitctl help')" --
 expect unknown_command 2 "siitctl: unknown command 'frob' (try 'siitctl help')" -- frob

@@ -971,7 +971,7 @@ static const char *op_parse(const char *line, unsigned int allowed,
 }
 
 #define ADD_U "(usage: siitctl add IPV4[/LEN] IPV6[/LEN] [ttl SECONDS] " \
-	"[owner NAME] [source static|dns|container] [force])"
+	"[grace SECONDS] [owner NAME] [source static|dns|container] [force])"
 
 static bool t_op_add(void)
 {
@@ -994,6 +994,14 @@ static bool t_op_add(void)
 	EXPECT(op.eam.has_source && op.eam.source == SIITDC_SOURCE_STATIC);
 	EXPECT_STR(op_parse("add 198.51.100.7 2001:db8:6::7 source dns ttl 0", OPS_ADD, &op), "");
 	EXPECT(op.eam.source == SIITDC_SOURCE_DNS && op.eam.ttl == 0);
+	EXPECT_STR(op_parse("add 198.51.100.7 2001:db8:6::7 ttl 60 grace 120", OPS_ADD, &op), "");
+	EXPECT(op.eam.ttl == 60 && op.eam.grace == 120);
+	EXPECT_STR(op_parse("add 198.51.100.7 2001:db8:6::7 grace 1 grace 2", OPS_ADD, &op),
+		   "ERR: add: grace: given twice");
+	EXPECT_STR(op_parse("add 198.51.100.7 2001:db8:6::7 grace", OPS_ADD, &op),
+		   "ERR: add: grace: missing seconds");
+	EXPECT(strncmp(op_parse("add 198.51.100.7 2001:db8:6::7 grace x", OPS_ADD, &op),
+		       "ERR: add: grace", 15) == 0);
 
 	EXPECT_STR(op_parse("add", OPS_ALL, &op), "ERR: add: missing IPv4 prefix " ADD_U);
 	EXPECT_STR(op_parse("add 198.51.100.7", OPS_ALL, &op),
