@@ -31,6 +31,12 @@
 #   refresh  the same file again: every name holds an entry, each query is
 #            an upstream lookup and a refresh of the entry's TTL
 #
+# direct runs with siitdcd stopped (SIGSTOP), so that its periodic work
+# (reconcile, state file writes) is not charged to knotd's figure.  For
+# each throughput run the CPU time siitdcd and knotd used per query is
+# read from /proc/PID/task/*/schedstat (guest us: thousands of
+# instructions), and the state file writes siitdcd made during it.
+#
 # Each round runs the three, alloc before refresh, with round r's own
 # names (so alloc always meets new names); the order rotates from round to
 # round.  Results:
@@ -66,6 +72,7 @@ KNOT6=2001:db8:6::53
 ZONE_INT=int.example.net
 ZONE_PUB=pub.example.net
 BENCH_POOL=198.18.0.0/15
+METRICS=127.0.0.1:9646
 WARM=300			# warm-up queries, their own names
 W=/tmp/dnsbench
 OUT=${GUEST_RESULTS:-/tmp}/dns.tsv
@@ -77,6 +84,8 @@ die() { echo "guest-dns: FATAL: $*" >&2; echo "not ok dnsbench: $*"; exit 1; }
 cleanup() {
 	[ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID"
 	knot_stop
+	[ -d "${GUEST_RESULTS:-}" ] && [ -f "$W/siitdcd.log" ] &&
+		cp "$W/siitdcd.log" "$GUEST_RESULTS/dns-siitdcd.log"
 }
 trap cleanup EXIT
 
@@ -115,6 +124,7 @@ daemon_start() {
 [daemon]
 state-file = $W/siitdcd.state
 log-level = warn
+metrics = $METRICS
 
 [pool]
 prefix = $BENCH_POOL
@@ -182,21 +192,49 @@ print(f"{pct(0.50):.0f} {pct(0.99):.0f} {ok}")
 PY
 }
 
+# CPU time (ns: guest instructions) PID's threads have used so far.
+cpu_ns() {
+	local f t=0 a
+	for f in /proc/"$1"/task/*/schedstat; do
+		read -r a _ <"$f" && t=$((t + a))
+	done
+	echo "$t"
+}
+metric() {	# NAME: siitdcd's counter, 0 when absent
+	n br curl -s --max-time 5 "http://$METRICS/metrics" |
+		awk -v k="$1" '$1 == k { v = $2 } END { print v + 0 }'
+}
+
 run_mode() {	# MODE ROUND
 	local mode=$1 r=$2 ns srv tf lf res qps sent done okn p50 p99 lok st
+	local d0=0 d1=0 k0 k1 w0=0 w1=0 dus kus
 	case $mode in
 	direct) ns=br srv=$KNOT6 tf=$W/direct-$r.txt lf=$W/direct-l$r.txt ;;
 	alloc | refresh) ns=cli srv=$BR4 tf=$W/pub-$r.txt lf=$W/pub-l$r.txt ;;
 	esac
+	# knotd alone: siitdcd's timers (reconcile, state writes) paused.
+	[ "$mode" = direct ] && [ -n "$DAEMON_PID" ] && kill -STOP "$DAEMON_PID"
+	[ -n "$DAEMON_PID" ] && { d0=$(cpu_ns "$DAEMON_PID"); [ "$mode" = direct ] || w0=$(metric siitdcd_state_writes_total); }
+	k0=$(cpu_ns "$KNOT_PID")
 	res=$(tput "$ns" "$srv" "$tf") || return 1
 	read -r qps sent done okn <<<"$res"
+	k1=$(cpu_ns "$KNOT_PID")
+	[ -n "$DAEMON_PID" ] && { d1=$(cpu_ns "$DAEMON_PID"); [ "$mode" = direct ] || w1=$(metric siitdcd_state_writes_total); }
 	res=$(lat "$ns" "$srv" "$lf") || return 1
 	read -r p50 p99 lok <<<"$res"
+	[ "$mode" = direct ] && [ -n "$DAEMON_PID" ] && kill -CONT "$DAEMON_PID"
+	# Guest CPU per query of the throughput run (us; x1000 = instructions).
+	dus=$(awk -v a="$d0" -v b="$d1" -v n="$NAMES" 'BEGIN { printf "%.1f", (b - a) / n / 1000 }')
+	kus=$(awk -v a="$k0" -v b="$k1" -v n="$NAMES" 'BEGIN { printf "%.1f", (b - a) / n / 1000 }')
 	st=ok
 	[ "$okn" -eq "$NAMES" ] && [ "$done" -eq "$NAMES" ] && [ "$lok" -eq "$LATN" ] || st=bad
-	printf 'dns-run\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$r" \
-		"$qps" "$p50" "$p99" "$sent" "$done" "$okn" "$st" | tee -a "$OUT"
-	[ "$st" = ok ] || { echo "# $mode round $r: $done of $sent answered, $okn NOERROR; latency run: $lok of $LATN NOERROR"; return 1; }
+	printf 'dns-run\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$r" \
+		"$qps" "$p50" "$p99" "$sent" "$done" "$okn" "$st" "$dus" "$kus" $((w1 - w0)) | tee -a "$OUT"
+	[ "$st" = ok ] || {
+		echo "# $mode round $r: $done of $sent answered, $okn NOERROR; latency run: $lok of $LATN NOERROR"
+		grep -h "Response codes" "$W/tput.out" "$W/lat.out" | sed 's/^/#   /'
+		return 1
+	}
 }
 
 # --- Main -------------------------------------------------------------------
@@ -228,7 +266,7 @@ case " $MODES " in
 esac
 n br dnsperf -s "$KNOT6" -d "$W/direct-w.txt" -n 1 -q "$OUTST" >/dev/null 2>&1
 
-printf '#\tmode\tround\tqps\tp50_us\tp99_us\tsent\tcompleted\tnoerror\tstatus\n' >"$OUT"
+printf '#\tmode\tround\tqps\tp50_us\tp99_us\tsent\tcompleted\tnoerror\tstatus\tsiitdcd_us_per_q\tknotd_us_per_q\tstate_writes\n' >"$OUT"
 log "kernel $(uname -r); $ROUNDS rounds, $NAMES names each, $OUTST outstanding; modes: $MODES"
 rc=0
 for r in $(seq 1 "$ROUNDS"); do
@@ -257,8 +295,10 @@ runs = {}
 for line in open(sys.argv[1]):
     f = line.rstrip("\n").split("\t")
     if f[0] == "dns-run" and f[9] == "ok":
-        runs.setdefault(f[1], []).append((float(f[3]), float(f[4]), float(f[5])))
-print(f"  {'mode':<8} {'runs':>4} {'qps median':>11} {'qps min':>9} {'qps max':>9} {'p50 us':>8} {'p99 us':>8}")
+        runs.setdefault(f[1], []).append((float(f[3]), float(f[4]), float(f[5]),
+                                          float(f[10]), float(f[11])))
+print(f"  {'mode':<8} {'runs':>4} {'qps median':>11} {'qps min':>9} {'qps max':>9} {'p50 us':>8} {'p99 us':>8}"
+      f" {'siitdcd us/q':>12} {'knotd us/q':>10}")
 med = {}
 for m in ("direct", "alloc", "refresh"):
     if m not in runs:
@@ -266,7 +306,8 @@ for m in ("direct", "alloc", "refresh"):
     q = [r[0] for r in runs[m]]
     med[m] = statistics.median(q)
     print(f"  {m:<8} {len(q):>4} {med[m]:>11.0f} {min(q):>9.0f} {max(q):>9.0f} "
-          f"{statistics.median(r[1] for r in runs[m]):>8.0f} {statistics.median(r[2] for r in runs[m]):>8.0f}")
+          f"{statistics.median(r[1] for r in runs[m]):>8.0f} {statistics.median(r[2] for r in runs[m]):>8.0f}"
+          f" {statistics.median(r[3] for r in runs[m]):>12.1f} {statistics.median(r[4] for r in runs[m]):>10.1f}")
 for m, target in (("alloc", 0.25), ("refresh", 0.5)):
     if m in med and med.get("direct"):
         r = med[m] / med["direct"]
