@@ -8,13 +8,17 @@ bottom halves off. Every mode of the test pushes the same kind of skb
 through the BR.
 
   noalloc.py TAP KIND SRC DST COUNT [GO-FILE]
+  noalloc.py TAP hold
 
 KIND: tcp (an ACK, 18 bytes of payload), icmp (echo request), udp.
 SRC/DST: IPv4 or IPv6 addresses (both of the same family).
 Prints "pid PID" first (the test counts the kernel events of this task),
 then "sent COUNT" when done. With GO-FILE, it prepares everything, prints
 "ready" and waits for GO-FILE to exist before sending: the function graph
-tracer then sees the sends, not scapy's start-up.  Run with /usr/bin/python3 (python3-scapy).
+tracer then sees the sends, not scapy's start-up. "hold" keeps a queue of
+TAP attached until killed: the tap keeps its carrier while senders come
+and go (losing it flushes the BR's IPv4 route cache, and the next packet
+would allocate a route).  Run with /usr/bin/python3 (python3-scapy).
 """
 
 import fcntl
@@ -50,14 +54,24 @@ def frame(dmac, kind, src, dst):
     return bytes(Ether(src="02:00:00:00:00:01", dst=dmac) / l3 / l4 / payload)
 
 
+def attach(tap):
+    fd = os.open("/dev/net/tun", os.O_RDWR)
+    fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", tap.encode(),
+                                           IFF_TAP | IFF_NO_PI | IFF_MULTI_QUEUE))
+    return fd
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[2] == "hold":
+        attach(sys.argv[1])
+        print("holding", flush=True)
+        while True:
+            time.sleep(3600)
     if len(sys.argv) not in (6, 7):
         sys.exit(__doc__)
     tap, kind, src, dst, count = sys.argv[1:6]
     raw = frame(get_if_hwaddr(tap), kind, src, dst)
-    fd = os.open("/dev/net/tun", os.O_RDWR)
-    fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", tap.encode(),
-                                           IFF_TAP | IFF_NO_PI | IFF_MULTI_QUEUE))
+    fd = attach(tap)
     print(f"pid {os.getpid()}", flush=True)
     if len(sys.argv) == 7:
         print("ready", flush=True)
