@@ -244,6 +244,11 @@ static void split4(struct siitdc_net *sn, struct sk_buff *skb,
 	}
 }
 
+static void segment(struct siitdc_net *sn, struct sk_buff *skb,
+		    const struct siitdc_xlat_state *st,
+		    void (*consume)(struct siitdc_net *sn, struct sk_buff *skb,
+				    struct siitdc_xlat_state *st));
+
 static void xlat4_consume(struct siitdc_net *sn, struct sk_buff *skb,
 			  struct siitdc_xlat_state *st)
 {
@@ -254,8 +259,56 @@ static void xlat4_consume(struct siitdc_net *sn, struct sk_buff *skb,
 	case SIITDC_SPLIT:
 		split4(sn, skb, st);
 		return;
+	case SIITDC_SEGMENT:
+		segment(sn, skb, st, xlat4_consume);
+		return;
 	default:
 		kfree_skb(skb);
+	}
+}
+
+static void xlat6_consume(struct siitdc_net *sn, struct sk_buff *skb,
+			  struct siitdc_xlat_state *st)
+{
+	switch (siitdc_xlat_6to4(sn, &skb, st)) {
+	case SIITDC_XLATED:
+		deliver4(sn, skb, st);
+		return;
+	case SIITDC_HAIRPIN:
+		st->hairpinned = true;
+		xlat4_consume(sn, skb, st);
+		return;
+	default:
+		kfree_skb(skb);
+	}
+}
+
+/*
+ * A GSO packet of a kind that is not translated whole (fraglist GRO, tunnel
+ * encapsulations): software segmentation, as netfilter's queueing does,
+ * then each segment is translated on its own. Each starts from the hook's
+ * state: one segment's verdict must not leak into the next.
+ */
+static void segment(struct siitdc_net *sn, struct sk_buff *skb,
+		    const struct siitdc_xlat_state *st,
+		    void (*consume)(struct siitdc_net *sn, struct sk_buff *skb,
+				    struct siitdc_xlat_state *st))
+{
+	struct sk_buff *segs, *next;
+	struct siitdc_xlat_state seg_st;
+
+	segs = skb_gso_segment(skb, 0);
+	if (IS_ERR_OR_NULL(segs)) {
+		siitdc_count(sn, SIITDC_STAT_DROP_GSO);
+		kfree_skb(skb);
+		return;
+	}
+	consume_skb(skb);
+	siitdc_count(sn, SIITDC_STAT_GSO_SEGMENTED);
+	skb_list_walk_safe(segs, segs, next) {
+		skb_mark_not_on_list(segs);
+		seg_st = *st;
+		consume(sn, segs, &seg_st);
 	}
 }
 
@@ -283,6 +336,9 @@ static unsigned int hook4(void *priv, struct sk_buff *skb,
 	case SIITDC_SPLIT:
 		split4(sn, skb, &st);
 		return NF_STOLEN;
+	case SIITDC_SEGMENT:
+		segment(sn, skb, &st, xlat4_consume);
+		return NF_STOLEN;
 	default:
 		reply4(sn, skb, &st);
 		return NF_DROP;
@@ -307,6 +363,9 @@ static unsigned int hook6(void *priv, struct sk_buff *skb,
 		/* RFC 7757 App. B: once more, IPv4 -> IPv6 (row 146). */
 		st.hairpinned = true;
 		xlat4_consume(sn, skb, &st);
+		return NF_STOLEN;
+	case SIITDC_SEGMENT:
+		segment(sn, skb, &st, xlat6_consume);
 		return NF_STOLEN;
 	default:
 		reply6(sn, skb, &st);

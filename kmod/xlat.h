@@ -19,6 +19,7 @@ enum siitdc_verdict {
 	SIITDC_DROP,		/* drop (counted); maybe answer with st->reply */
 	SIITDC_SPLIT,		/* 4->6, DF=0, too big: fragment, then translate */
 	SIITDC_HAIRPIN,		/* 6->4 result is for an EAM address: go 4->6 */
+	SIITDC_SEGMENT,		/* a GSO kind not translated whole: segment it */
 	SIITDC_SLOW_ICMP_ERR,	/* internal: an ICMP error, for xlat_icmp_err.c */
 };
 

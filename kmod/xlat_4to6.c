@@ -223,11 +223,12 @@ static enum siitdc_verdict decide(struct siitdc_net *sn, struct sk_buff *skb,
 	if (!(iph->frag_off & htons(IP_DF)) && size > cfg->lowest_ipv6_mtu)
 		return SIITDC_SPLIT;
 
+	/* Fraglist GRO, tunnel GSO...: translated as their segments. */
 	if (skb_is_gso(skb) &&
 	    (skb_shinfo(skb)->gso_type & ~(SKB_GSO_TCPV4 | SKB_GSO_TCP_ECN |
 					   SKB_GSO_TCP_FIXEDID | SKB_GSO_DODGY |
 					   SKB_GSO_UDP_L4)))
-		return siitdc_drop(sn, SIITDC_STAT_DROP_GSO);
+		return SIITDC_SEGMENT;
 
 	if (skb_ensure_writable(skb, need) ||
 	    skb_cow_head(skb, sizeof(struct ipv6hdr) + sizeof(struct frag_hdr) -

@@ -247,10 +247,11 @@ static enum siitdc_verdict decide(struct siitdc_net *sn, struct sk_buff *skb,
 		x->proto = IPPROTO_ICMP;
 	}
 
+	/* Fraglist GRO, tunnel GSO...: translated as their segments. */
 	if (skb_is_gso(skb) &&
 	    (skb_shinfo(skb)->gso_type & ~(SKB_GSO_TCPV6 | SKB_GSO_TCP_ECN |
 					   SKB_GSO_DODGY | SKB_GSO_UDP_L4)))
-		return siitdc_drop(sn, SIITDC_STAT_DROP_GSO);
+		return SIITDC_SEGMENT;
 
 	if (skb_ensure_writable(skb, need) ||
 	    (x->proto == IPPROTO_ICMP && skb->ip_summed == CHECKSUM_PARTIAL &&

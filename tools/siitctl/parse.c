@@ -893,6 +893,7 @@ static const char *const stat_names[__SIITDC_STAT_MAX] = {
 	[SIITDC_STAT_ICMP_ERR_SENT]	= "icmp_err_sent",
 	[SIITDC_STAT_ICMP_ERR_RATELIMITED] = "icmp_err_ratelimited",
 	[SIITDC_STAT_UDP_CSUM_COMPUTED]	= "udp_csum_computed",
+	[SIITDC_STAT_GSO_SEGMENTED]	= "gso_segmented",
 };
 
 const char *stat_name(unsigned int stat)

@@ -241,6 +241,8 @@ enum siitdc_stat {
 	SIITDC_STAT_ICMP_ERR_SENT,	/* ICMP errors the BR generated */
 	SIITDC_STAT_ICMP_ERR_RATELIMITED, /* ... and ones it held back */
 	SIITDC_STAT_UDP_CSUM_COMPUTED,	/* IPv4 UDP without checksum, computed */
+	/* GSO packets of a kind not translated whole (fraglist GRO, tunnels), segmented */
+	SIITDC_STAT_GSO_SEGMENTED,
 	__SIITDC_STAT_MAX,
 };
 
