@@ -35,7 +35,9 @@
 # (reconcile, state file writes) is not charged to knotd's figure.  For
 # each throughput run the CPU time siitdcd and knotd used per query is
 # read from /proc/PID/task/*/schedstat (guest us: thousands of
-# instructions), and the state file writes siitdcd made during it.
+# instructions), and the state file writes siitdcd made during it; a
+# comment line lists the four processes that ran most during the run (us
+# per query) and the CPU's idle share (0 when the run is CPU-bound).
 #
 # Each round runs the three, alloc before refresh, with round r's own
 # names (so alloc always meets new names); the order rotates from round to
@@ -200,6 +202,33 @@ cpu_ns() {
 	done
 	echo "$t"
 }
+# cpu_all: "PID COMM NS" for every process, its threads summed.
+cpu_all() {
+	local d f a t comm
+	for d in /proc/[0-9]*; do
+		t=0
+		for f in "$d"/task/*/schedstat; do
+			read -r a _ 2>/dev/null <"$f" && t=$((t + a))
+		done
+		read -r comm 2>/dev/null <"$d/comm" || continue
+		echo "${d#/proc/} $comm $t"
+	done
+}
+# cpu_top BEFORE AFTER QUERIES: the 4 processes that ran most in between,
+# "comm=us/query", and the CPU's idle share (/proc/stat, before and after
+# in the last two lines of each file).
+cpu_top() {
+	awk -v q="$3" '
+		FNR == 1 { f++ }
+		$1 == "cpu" { idle[f] = $5; tot[f] = $2 + $3 + $4 + $5 + $6 + $7 + $8; next }
+		f == 1 { b[$1] = $3; next }
+		{ d = $3 - b[$1]; if (d > 0) printf "%s %s\n", d, $2 }
+		END { printf "IDLE %.3f\n", (idle[2] - idle[1]) / (tot[2] - tot[1] + 1e-9) }' "$1" "$2" |
+		sort -k1,1nr | awk -v q="$3" '
+			$1 == "IDLE" { idle = $2; next }
+			n < 4 { printf "%s%s=%.1f", (n ? "," : ""), $2, $1 / q / 1000; n++ }
+			END { printf " idle=%.3f\n", idle }'
+}
 metric() {	# NAME: siitdcd's counter, 0 when absent
 	n br curl -s --max-time 5 "http://$METRICS/metrics" |
 		awk -v k="$1" '$1 == k { v = $2 } END { print v + 0 }'
@@ -216,9 +245,12 @@ run_mode() {	# MODE ROUND
 	[ "$mode" = direct ] && [ -n "$DAEMON_PID" ] && kill -STOP "$DAEMON_PID"
 	[ -n "$DAEMON_PID" ] && { d0=$(cpu_ns "$DAEMON_PID"); [ "$mode" = direct ] || w0=$(metric siitdcd_state_writes_total); }
 	k0=$(cpu_ns "$KNOT_PID")
+	{ cpu_all; grep '^cpu ' /proc/stat; } >"$W/cpu0"
 	res=$(tput "$ns" "$srv" "$tf") || return 1
 	read -r qps sent done okn <<<"$res"
+	{ cpu_all; grep '^cpu ' /proc/stat; } >"$W/cpu1"
 	k1=$(cpu_ns "$KNOT_PID")
+	echo "# $mode round $r: top CPU, us/query: $(cpu_top "$W/cpu0" "$W/cpu1" "$NAMES")"
 	[ -n "$DAEMON_PID" ] && { d1=$(cpu_ns "$DAEMON_PID"); [ "$mode" = direct ] || w1=$(metric siitdcd_state_writes_total); }
 	res=$(lat "$ns" "$srv" "$lf") || return 1
 	read -r p50 p99 lok <<<"$res"
@@ -233,6 +265,7 @@ run_mode() {	# MODE ROUND
 	[ "$st" = ok ] || {
 		echo "# $mode round $r: $done of $sent answered, $okn NOERROR; latency run: $lok of $LATN NOERROR"
 		grep -h "Response codes" "$W/tput.out" "$W/lat.out" | sed 's/^/#   /'
+		[ -f "$W/siitdcd.log" ] && tail -n 5 "$W/siitdcd.log" | sed 's/^/#   /'
 		return 1
 	}
 }
