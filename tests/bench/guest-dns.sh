@@ -88,6 +88,7 @@ cleanup() {
 	knot_stop
 	[ -d "${GUEST_RESULTS:-}" ] && [ -f "$W/siitdcd.log" ] &&
 		cp "$W/siitdcd.log" "$GUEST_RESULTS/dns-siitdcd.log"
+	topo_down	# the next bench in this boot starts clean
 }
 trap cleanup EXIT
 
