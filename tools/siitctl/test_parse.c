@@ -269,7 +269,7 @@ static const struct { unsigned int v; const char *upper; } enum_names[] = {
 	STAT(DROP_ICMP_FRAGMENT), STAT(DROP_SOURCE_ROUTE), STAT(DROP_DENYLIST),
 	STAT(DROP_WKP_NONGLOBAL), STAT(DROP_HAIRPIN_LOOP), STAT(DROP_PTB),
 	STAT(FRAGMENTED_4TO6), STAT(ICMP_ERR_SENT), STAT(ICMP_ERR_RATELIMITED),
-	STAT(UDP_CSUM_COMPUTED),
+	STAT(UDP_CSUM_COMPUTED), STAT(GSO_SEGMENTED),
 };
 
 static bool t_stat_names_derived(void)
@@ -1317,7 +1317,7 @@ static bool t_entry_output(void)
 	}
 	EXPECT_STR(capture(cap_entry_json, &e),
 		   "{\"ipv4\":\"198.51.100.7/32\",\"ipv6\":\"2001:db8:6::7/128\","
-		   "\"ttl\":null,\"owner\":null,\"source\":null,"
+		   "\"ttl\":null,\"grace\":null,\"owner\":null,\"source\":null,"
 		   "\"pkts_4to6\":null,\"bytes_4to6\":null,\"pkts_6to4\":null,"
 		   "\"bytes_6to4\":null,\"idle_ms\":null}");
 
@@ -1352,7 +1352,7 @@ static bool t_entry_output(void)
 	}
 	EXPECT_STR(capture(cap_entry_json, &e),
 		   "{\"ipv4\":\"198.51.100.7/32\",\"ipv6\":\"2001:db8:6::7/128\","
-		   "\"ttl\":300,\"owner\":\"web\",\"source\":\"dns\","
+		   "\"ttl\":300,\"grace\":null,\"owner\":\"web\",\"source\":\"dns\","
 		   "\"pkts_4to6\":1,\"bytes_4to6\":84,\"pkts_6to4\":2,"
 		   "\"bytes_6to4\":18446744073709551615,\"idle_ms\":3250}");
 
@@ -1412,7 +1412,7 @@ static bool t_event_output(void)
 		   "add 198.51.100.7/32 2001:db8:6::7/128 ttl 300 owner web source container\n");
 	EXPECT_STR(capture(cap_event_json, &ev),
 		   "{\"event\":\"add\",\"ipv4\":\"198.51.100.7/32\","
-		   "\"ipv6\":\"2001:db8:6::7/128\",\"ttl\":300,\"owner\":\"web\","
+		   "\"ipv6\":\"2001:db8:6::7/128\",\"ttl\":300,\"grace\":null,\"owner\":\"web\","
 		   "\"source\":\"container\",\"pkts_4to6\":null,\"bytes_4to6\":null,"
 		   "\"pkts_6to4\":null,\"bytes_6to4\":null,\"idle_ms\":null}\n");
 
