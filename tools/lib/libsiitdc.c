@@ -1753,12 +1753,42 @@ int siitdc_events_subscribe(struct siitdc *h)
 	return 0;
 }
 
+/*
+ * One read of the events socket after poll() said it is ready: the events
+ * go to @cb; an overflowed receive buffer becomes one SIITDC_EVENT_LOST.
+ * Returns 0 to go on, @cb's non-zero return, or a negative errno.
+ */
+static int events_read(struct siitdc *h, short revents, siitdc_event_cb cb,
+		       void *arg)
+{
+	struct siitdc_event lost;
+	int err;
+
+	if (revents & POLLNVAL) {
+		local_msg(h, "netlink socket closed");
+		return -EBADF;
+	}
+	err = nl_recvmsgs(h->sk, h->ecb);
+	if (h->ev_ret)
+		return h->ev_ret;
+	if (err == -NLE_NOMEM) {
+		/* ENOBUFS: the receive buffer overflowed. */
+		memset(&lost, 0, sizeof(lost));
+		lost.type = SIITDC_EVENT_LOST;
+		return cb(&lost, arg);
+	}
+	if (err < 0) {
+		local_msg(h, "cannot read events: %s", nl_geterror(err));
+		return nlerr_to_errno(err);
+	}
+	return 0;
+}
+
 int siitdc_events_run(struct siitdc *h, siitdc_event_cb cb, void *arg,
 		      const sigset_t *sigmask)
 {
 	struct pollfd p = { .fd = nl_socket_get_fd(h->sk), .events = POLLIN };
-	struct siitdc_event lost;
-	int n, err, ret = 0;
+	int n, ret = 0;
 
 	if (!h->ecb) {
 		local_msg(h, "not subscribed to events");
@@ -1777,25 +1807,7 @@ int siitdc_events_run(struct siitdc *h, siitdc_event_cb cb, void *arg,
 			break;
 		}
 		/* POLLERR (e.g. ENOBUFS) is read, and reported, below. */
-		if (p.revents & POLLNVAL) {
-			local_msg(h, "netlink socket closed");
-			ret = -EBADF;
-			break;
-		}
-		err = nl_recvmsgs(h->sk, h->ecb);
-		if (h->ev_ret) {
-			ret = h->ev_ret;
-			break;
-		}
-		if (err == -NLE_NOMEM) {
-			/* ENOBUFS: the receive buffer overflowed. */
-			memset(&lost, 0, sizeof(lost));
-			lost.type = SIITDC_EVENT_LOST;
-			ret = cb(&lost, arg);
-		} else if (err < 0) {
-			local_msg(h, "cannot read events: %s", nl_geterror(err));
-			ret = nlerr_to_errno(err);
-		}
+		ret = events_read(h, p.revents, cb, arg);
 	}
 	h->ev_cb = NULL;
 	h->ev_arg = NULL;
@@ -1810,8 +1822,7 @@ int siitdc_fd(const struct siitdc *h)
 int siitdc_events_drain(struct siitdc *h, siitdc_event_cb cb, void *arg)
 {
 	struct pollfd p = { .fd = nl_socket_get_fd(h->sk), .events = POLLIN };
-	struct siitdc_event lost;
-	int n, err, ret = 0;
+	int n, ret = 0;
 
 	if (!h->ecb) {
 		local_msg(h, "not subscribed to events");
@@ -1836,24 +1847,7 @@ int siitdc_events_drain(struct siitdc *h, siitdc_event_cb cb, void *arg)
 		}
 		if (n == 0)
 			break;
-		if (p.revents & POLLNVAL) {
-			local_msg(h, "netlink socket closed");
-			ret = -EBADF;
-			break;
-		}
-		err = nl_recvmsgs(h->sk, h->ecb);
-		if (h->ev_ret) {
-			ret = h->ev_ret;
-			break;
-		}
-		if (err == -NLE_NOMEM) {
-			memset(&lost, 0, sizeof(lost));
-			lost.type = SIITDC_EVENT_LOST;
-			ret = cb(&lost, arg);
-		} else if (err < 0) {
-			local_msg(h, "cannot read events: %s", nl_geterror(err));
-			ret = nlerr_to_errno(err);
-		}
+		ret = events_read(h, p.revents, cb, arg);
 	}
 	h->ev_cb = NULL;
 	h->ev_arg = NULL;
