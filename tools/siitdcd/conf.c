@@ -35,7 +35,7 @@ enum section {
 /* Scalar keys seen, to refuse one given twice. */
 enum seen {
 	K_STATE_FILE, K_METRICS, K_LOG_LEVEL, K_RECONCILE, K_QUARANTINE,
-	K_TTL_MIN, K_TTL_MAX, K_GRACE, K_UP_TIMEOUT, K_SOCKET, K_NDP,
+	K_TTL_MIN, K_TTL_MAX, K_GRACE, K_UP_TIMEOUT, K_UP_CACHE, K_SOCKET, K_NDP,
 	K_CT_OWNER, K__COUNT
 };
 
@@ -468,6 +468,8 @@ static void key_dns(struct parse *ps, const char *k, const char *v)
 		key_u32(ps, K_TTL_MAX, k, v, 1, 7 * 86400, &c->ttl_max);
 	else if (!strcmp(k, "idle-grace"))
 		key_u32(ps, K_GRACE, k, v, 0, 7 * 86400, &c->idle_grace);
+	else if (!strcmp(k, "upstream-cache"))
+		key_u32(ps, K_UP_CACHE, k, v, 0, 86400, &c->upstream_cache);
 	else if (!strcmp(k, "upstream-timeout-ms"))
 		key_u32(ps, K_UP_TIMEOUT, k, v, 10, 60000,
 			&c->upstream_timeout_ms);
@@ -712,6 +714,7 @@ static void conf_defaults(struct sd_conf *c)
 	c->ttl_max = 3600;
 	c->idle_grace = 120;
 	c->upstream_timeout_ms = 2000;
+	c->upstream_cache = 30;
 	snprintf(c->default_owner, sizeof(c->default_owner), "containers");
 	c->reconcile_interval = 30;
 }

@@ -13,8 +13,10 @@
  *    The entry's TTL is the AAAA RRset's TTL bounded to [ttl-min,
  *    ttl-max]; the A record's TTL is that, or the entry's remaining life
  *    when that is shorter (an entry lives at least as long as any answer
- *    that names it). Every A query asks upstream again and publishes again,
- *    so a query refreshes the entry's TTL.
+ *    that names it). Every A query publishes again, so a query
+ *    refreshes the entry's TTL (sd_publish skips refreshes that would
+ *    add less than an eighth of it); the AAAA it publishes comes from
+ *    upstream, or from the short cache below.
  *  - NAME.<zone> AAAA: the upstream AAAA records under the public name,
  *    with their upstream TTL. Other types: NODATA, or NXDOMAIN when the
  *    upstream has no such name (asked with AAAA).
@@ -39,8 +41,9 @@
  * Coalescing: queries for the same public name and kind of lookup (A,
  * which publishes, or the others, which do not) share one upstream lookup
  * and one sd_publish; they wait on a hash table entry keyed by the name.
- * A positive upstream answer is then reused for up to SD_DNS_CACHE_MS
- * (dns_cache.c); each A query answered from it still publishes.
+ * A positive upstream answer is then reused for up to [dns] upstream-cache
+ * seconds, never past its TTL (the cache is in dns_upstream.c); each A
+ * query answered from it still publishes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -80,6 +83,7 @@ struct zoneset {
 	unsigned int refs;
 	unsigned int n;
 	uint32_t ttl_min, ttl_max;
+	uint64_t cache_ms;	/* upstream answers reused this long at most */
 	struct zone z[];
 };
 
@@ -252,6 +256,7 @@ static struct zoneset *zoneset_new(const struct sd_conf *c, char *err,
 	zs->n = c->n_zones;
 	zs->ttl_min = c->ttl_min;
 	zs->ttl_max = c->ttl_max < c->ttl_min ? c->ttl_min : c->ttl_max;
+	zs->cache_ms = (uint64_t)c->upstream_cache * 1000u;
 	neg = c->ttl_min < SOA_TTL_MAX ? c->ttl_min : SOA_TTL_MAX;
 	for (unsigned int i = 0; i < c->n_zones; i++) {
 		struct zone *z = &zs->z[i];
@@ -449,15 +454,28 @@ static void resp_send(struct sd_dns *dns, struct req *r, ldns_pkt *p,
 		      uint16_t rcode)
 {
 	ldns_buffer *b = dns->wbuf;
+	size_t limit;
 
 	if (!p) {
 		req_put(dns, r);
 		return;
 	}
 	count_rcode(p, rcode);
+	limit = r->conn ? 0xffff : r->max_udp;
+	/*
+	 * Names uncompressed first: ldns's compression costs more than the
+	 * rest of the query's handling, and most answers fit without it.
+	 * Only an answer that does not fit is compressed, so the same
+	 * answers are truncated as with compression throughout.
+	 */
 	ldns_buffer_clear(b);
-	if (ldns_pkt2buffer_wire(b, p) != LDNS_STATUS_OK)
+	if (ldns_pkt2buffer_wire_compress(b, p, NULL) != LDNS_STATUS_OK)
 		goto out;
+	if (ldns_buffer_position(b) > limit) {
+		ldns_buffer_clear(b);
+		if (ldns_pkt2buffer_wire(b, p) != LDNS_STATUS_OK)
+			goto out;
+	}
 	if (!r->conn && ldns_buffer_position(b) > r->max_udp) {
 		/* Too big for UDP: TC and no records; the client uses TCP. */
 		ldns_rr_list_deep_free(ldns_pkt_answer(p));
@@ -741,7 +759,8 @@ static void lookup_done(void *arg, const ldns_pkt *resp)
 	/* Kept only while the configuration it was made under holds. */
 	if (res.out == OUT_DATA && lk->zs == dns->zs)
 		sd_dc_put(dns->dc, lk->name, lk->nlen,
-			  name_hash(lk->name, lk->nlen, LK_A), res.aaaa);
+			  name_hash(lk->name, lk->nlen, LK_A), res.aaaa,
+			  lk->zs->cache_ms);
 	/* The entry exists before any client hears of it. */
 	if (res.out == OUT_DATA && lk->kind == LK_A)
 		publish(dns, lk->zs, lk->zone, &res);

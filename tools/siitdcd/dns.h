@@ -26,15 +26,13 @@
 #define SD_DNS_UPSTREAM_MAX	8192
 
 /*
- * Upstream AAAA answers are reused for at most this long (and never past
- * their TTL; TTL 0 is not kept), so a burst of queries for one name costs
- * one upstream lookup per interval. Every A query still publishes (and so
- * refreshes the entry). Negative answers are not kept: a new name is seen
- * at once. 0 disables.
+ * Upstream AAAA answers are reused for at most [dns] upstream-cache
+ * seconds, and never past their TTL (TTL 0 is not kept), as any caching
+ * resolver would: a name asked again within that time costs no upstream
+ * lookup. Every A query still publishes (and so refreshes the entry).
+ * Negative answers are not kept: a new name is seen at once. Beyond
+ * SD_DNS_CACHE_MAX names the oldest go first.
  */
-#ifndef SD_DNS_CACHE_MS
-#define SD_DNS_CACHE_MS		1000
-#endif
 #define SD_DNS_CACHE_MAX	65536	/* names kept at once */
 
 struct sd_dns_cache;
@@ -43,9 +41,9 @@ struct sd_dns_cache *sd_dc_new(void);
 /* The AAAA records kept for @name (lower-case wire), or NULL. */
 const ldns_rr_list *sd_dc_get(struct sd_dns_cache *dc, const uint8_t *name,
 			      size_t len, uint32_t hash);
-/* Keeps a copy of @aaaa (not empty) for @name. */
+/* Keeps a copy of @aaaa (not empty) for @name, at most @life_ms. */
 void sd_dc_put(struct sd_dns_cache *dc, const uint8_t *name, size_t len,
-	       uint32_t hash, const ldns_rr_list *aaaa);
+	       uint32_t hash, const ldns_rr_list *aaaa, uint64_t life_ms);
 void sd_dc_flush(struct sd_dns_cache *dc);
 void sd_dc_free(struct sd_dns_cache *dc);
 

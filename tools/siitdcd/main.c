@@ -36,6 +36,11 @@
 static enum sd_log_level log_level = SD_LOG_INFO;
 static bool log_journal;	/* stderr goes to the journal: <N> prefixes */
 
+bool sd_log_on(enum sd_log_level lvl)
+{
+	return lvl <= log_level;
+}
+
 void sd_log(enum sd_log_level lvl, const char *fmt, ...)
 {
 	static const char *const names[] = { "error", "warning", "info",

@@ -168,14 +168,22 @@ void sd_binding_release(struct siitdcd *d, struct sd_binding *b,
 
 	if (!b->claims)
 		return;
-	sd_log(SD_LOG_INFO, "%s -> %s released (%s)", v6str(&b->v6, a6),
-	       v4str(b->v4, a4), why);
+	if (sd_log_on(SD_LOG_INFO))
+		sd_log(SD_LOG_INFO, "%s -> %s released (%s)", v6str(&b->v6, a6),
+		       v4str(b->v4, a4), why);
 	sd_pool_release(d->pool, b, sd_wall_ms());
 	sd_metric_inc(SD_M_RELEASES);
 	sd_state_changed(d, sync);
 }
 
 /* ---- sd_publish / sd_unpublish ---- */
+
+static uint64_t refresh_slack_ms(uint32_t ttl)
+{
+	uint64_t slack = (uint64_t)ttl * 1000u / 8;
+
+	return slack > 1000 ? slack : 1000;
+}
 
 int sd_publish(struct siitdcd *d, const struct in6_addr *v6,
 	       const char *owner, enum sd_source src, uint32_t ttl,
@@ -217,6 +225,21 @@ int sd_publish(struct siitdcd *d, const struct in6_addr *v6,
 	if (src == SD_SRC_DNS) {
 		uint64_t until = ttl ? now + (uint64_t)ttl * 1000u : 0;
 
+		/*
+		 * A refresh that would add less than an eighth of the TTL
+		 * (at least a second) to the entry's life leaves the kernel
+		 * and the state file alone: the caller answers with the life
+		 * the entry has left, which is at least 7/8 of the TTL. A
+		 * name asked many times a second costs no kernel write then.
+		 */
+		if (had_claim && !created && old_until && until &&
+		    old_until >= now + 1000 &&
+		    until < old_until + refresh_slack_ms(ttl)) {
+			sd_metric_inc(SD_M_REFRESHES);
+			v4->s_addr = htonl(b->v4);
+			*ttl_left = (uint32_t)((old_until - now) / 1000);
+			return 0;
+		}
 		/* Never shorter than before, never limited if it was not. */
 		if (had_claim && (!old_until || !until))
 			b->dns_until = 0;
@@ -250,9 +273,10 @@ int sd_publish(struct siitdcd *d, const struct in6_addr *v6,
 	}
 	if (created) {
 		sd_metric_inc(SD_M_ALLOCATIONS);
-		sd_log(SD_LOG_INFO, "%s -> %s for %s (%s, owner %s)",
-		       v6str(v6, a6), v4str(b->v4, a4), src_name(src),
-		       kttl ? "ttl" : "no ttl", b->owner);
+		if (sd_log_on(SD_LOG_INFO))
+			sd_log(SD_LOG_INFO, "%s -> %s for %s (%s, owner %s)",
+			       v6str(v6, a6), v4str(b->v4, a4), src_name(src),
+			       kttl ? "ttl" : "no ttl", b->owner);
 	} else {
 		sd_metric_inc(SD_M_REFRESHES);
 	}

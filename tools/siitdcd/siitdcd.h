@@ -53,6 +53,8 @@ uint64_t sd_now_ms(void);
 enum sd_log_level { SD_LOG_ERR, SD_LOG_WARN, SD_LOG_INFO, SD_LOG_DEBUG };
 void sd_log(enum sd_log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Whether @lvl is logged: spares formatting arguments that would not be. */
+bool sd_log_on(enum sd_log_level lvl);
 
 /* ---- configuration (conf.c) ---- */
 
@@ -108,6 +110,7 @@ struct sd_conf {
 	uint32_t ttl_min, ttl_max;	/* bounds on the entry's TTL */
 	uint32_t idle_grace;		/* seconds; 0: expire exactly at TTL */
 	uint32_t upstream_timeout_ms;
+	uint32_t upstream_cache;	/* seconds an AAAA answer is reused */
 
 	/* [containers] */
 	char docker_socket[108];	/* "": no container source */
@@ -148,7 +151,9 @@ struct siitdcd;
  * and installs (or refreshes) the kernel EAM entry before returning.
  * @ttl 0: no lifetime (a container flagged public); otherwise the entry's
  * lifetime in seconds, already bounded by the caller; a refresh never
- * shortens a longer-lived entry and never gives a permanent one a TTL.
+ * shortens a longer-lived entry and never gives a permanent one a TTL;
+ * a DNS refresh that would lengthen the entry's life by less than @ttl/8
+ * (at least a second) changes nothing, and *ttl_left says what it has left.
  * On success fills *v4 and *ttl_left (seconds the entry lives from now;
  * 0: no limit) and returns 0. Errors: -ENOSPC pool exhausted, -EDQUOT the
  * owner's quota is used up, or another negative errno (module refused,

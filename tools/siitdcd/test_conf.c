@@ -46,6 +46,7 @@ static const char full[] =
 	"ttl-max = 600\n"
 	"idle-grace = 0\n"
 	"upstream-timeout-ms = 500\n"
+	"upstream-cache = 0\n"
 	"[zone Pub.Example.NET.]\n"
 	"internal = int.example.net\n"
 	"owner = web\n"
@@ -89,7 +90,8 @@ static void test_full(void)
 	CHECK(s4->sin_family == AF_INET && ntohs(s4->sin_port) == 1053,
 	      "v4:port");
 	CHECK(c.ttl_min == 10 && c.ttl_max == 600 && c.idle_grace == 0 &&
-	      c.upstream_timeout_ms == 500, "dns numbers");
+	      c.upstream_timeout_ms == 500 && c.upstream_cache == 0,
+	      "dns numbers");
 	CHECK(c.n_zones == 2 && !strcmp(c.zones[0].zone, "pub.example.net") &&
 	      !strcmp(c.zones[0].internal, "int.example.net") &&
 	      !strcmp(c.zones[0].owner, "web"), "zone 1: %s", c.zones[0].zone);
@@ -120,7 +122,7 @@ static void test_defaults(void)
 	CHECK(!c.has_metrics && c.log_level == SD_LOG_INFO, "daemon");
 	CHECK(c.quarantine == 300 && c.reconcile_interval == 30, "numbers");
 	CHECK(c.ttl_min == 30 && c.ttl_max == 3600 && c.idle_grace == 120 &&
-	      c.upstream_timeout_ms == 2000, "dns");
+	      c.upstream_timeout_ms == 2000 && c.upstream_cache == 30, "dns");
 	CHECK(!c.n_listen && !c.docker_socket[0] && !c.ndp_proxy[0] &&
 	      !strcmp(c.default_owner, "containers"), "sources off");
 	sd_conf_free(&c);
@@ -176,6 +178,8 @@ static const struct bad bads[] = {
 	  ":4: ttl-min (30) is larger than ttl-max (10)" },
 	{ "upstream timeout too small", P "[dns]\nupstream-timeout-ms = 1\n",
 	  ":4: upstream-timeout-ms: expected a number from 10 to 60000" },
+	{ "upstream cache too long", P "[dns]\nupstream-cache = 86401\n",
+	  ":4: upstream-cache: expected a number from 0 to 86400" },
 	{ "zone without name", P "[zone]\n", ":3: [zone NAME] needs a domain name" },
 	{ "zone with a bad name", P "[zone a..b]\n",
 	  ":3: [zone NAME] needs a domain name, got \"a..b\"" },

@@ -11,7 +11,8 @@
  *
  *   test_dns [-P PUBLOG] [-S STATS] CONF [--next CONF]
  *   CONF: -l ADDR:PORT | -u ADDR:PORT | -z ZONE,INTERNAL,OWNER
- *         | -m TTLMIN | -M TTLMAX | -t UPSTREAM_TIMEOUT_MS   (repeatable)
+ *         | -m TTLMIN | -M TTLMAX | -t UPSTREAM_TIMEOUT_MS
+ *         | -C UPSTREAM_CACHE_S (default 1)                 (repeatable)
  *   test_dns --selftest    error paths of sd_dns_start/sd_dns_reload
  *
  * Signals: SIGHUP reloads with the other CONF, SIGUSR1 writes the counters
@@ -287,6 +288,7 @@ static void tconf_init(struct tconf *t)
 	t->c.ttl_min = 5;
 	t->c.ttl_max = 3600;
 	t->c.upstream_timeout_ms = 1000;
+	t->c.upstream_cache = 1;	/* the cache tests wait it out */
 }
 
 static int tconf_opt(struct tconf *t, const char *opt, const char *val)
@@ -311,6 +313,8 @@ static int tconf_opt(struct tconf *t, const char *opt, const char *val)
 		c->ttl_max = (uint32_t)strtoul(val, NULL, 10);
 	else if (!strcmp(opt, "-t"))
 		c->upstream_timeout_ms = (uint32_t)strtoul(val, NULL, 10);
+	else if (!strcmp(opt, "-C"))
+		c->upstream_cache = (uint32_t)strtoul(val, NULL, 10);
 	else
 		return -1;
 	return 0;

@@ -86,6 +86,7 @@ EOF
 }
 KP=$(free_port); AP=$(free_port); AP2=$(free_port); XP=$(free_port)
 BP=$(free_port); CP=$(free_port); DP=$(free_port); DEAD=$(free_port)
+EP=$(free_port); FP=$(free_port)
 
 # ---- the raw-packet helper ----
 
@@ -486,6 +487,31 @@ q nope.pub.example.net A
 u3=$(stat_now dns_upstream_queries)
 echo "upstream queries $u2 -> $u3" >"$T/out"
 check dns_cache_not_negative [ $((u3 - u2)) -eq 2 ]
+
+# upstream-cache 30: kept, but never past the record's TTL (tiny: TTL 1);
+# upstream-cache 0: every query asks upstream.
+check dns_start_cache30 start CA -l 127.0.0.1:$EP -u 127.0.0.1:$KP \
+	-z pub.example.net,int.example.net,o -m 5 -C 30
+check dns_start_cache0 start CZ -l 127.0.0.1:$FP -u 127.0.0.1:$KP \
+	-z pub.example.net,int.example.net,o -C 0
+cq() { dig @127.0.0.1 -p "$1" +norec +time=5 +tries=1 "$2" A >"$T/out" 2>&1; }
+ustat() { kill -USR1 "$1"; sleep 0.3; getstat dns_upstream_queries "$2"; }
+c0=$(ustat "$CA_PID" CA)
+cq "$EP" cached.pub.example.net
+cq "$EP" tiny.pub.example.net
+sleep 1.3
+cq "$EP" cached.pub.example.net
+cq "$EP" tiny.pub.example.net
+c1=$(ustat "$CA_PID" CA)
+echo "upstream queries $c0 -> $c1" >"$T/out"
+check dns_cache_kept_past_1s_bounded_by_ttl [ $((c1 - c0)) -eq 3 ]
+z0=$(ustat "$CZ_PID" CZ)
+cq "$FP" cached.pub.example.net
+cq "$FP" cached.pub.example.net
+z1=$(ustat "$CZ_PID" CZ)
+echo "upstream queries $z0 -> $z1" >"$T/out"
+check dns_cache_off [ $((z1 - z0)) -eq 2 ]
+kill "$CA_PID" "$CZ_PID" 2>/dev/null
 
 # ---- counters ----
 
