@@ -34,7 +34,7 @@ static void owner_encode(const char *o, char *out, size_t n)
 	for (; *o && k + 4 < n; o++) {
 		unsigned char ch = (unsigned char)*o;
 
-		if (isgraph(ch) && ch != '%') {
+		if (ch > ' ' && ch < 0x7f && ch != '%') {	/* isgraph, C locale */
 			out[k++] = (char)ch;
 		} else {
 			out[k++] = '%';
@@ -129,17 +129,34 @@ static void put_hex(struct line *l, uint32_t v)
 		put_char(l, hex[(v >> shift) & 15]);
 }
 
+/* Two digits a division: a line holds five numbers, the ms ones long. */
 static void put_u64(struct line *l, uint64_t v)
 {
+	static const char pairs[] =
+		"00010203040506070809101112131415161718192021222324252627282930"
+		"31323334353637383940414243444546474849505152535455565758596061"
+		"62636465666768697071727374757677787980818283848586878889909192"
+		"93949596979899";
 	char d[20];
-	int k = 0;
+	int k = sizeof(d);
 
-	do {
-		d[k++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (k)
-		put_char(l, d[--k]);
+	while (v >= 100) {
+		unsigned int r = (unsigned int)(v % 100);
+
+		v /= 100;
+		d[--k] = pairs[2 * r + 1];
+		d[--k] = pairs[2 * r];
+	}
+	if (v >= 10) {
+		d[--k] = pairs[2 * v + 1];
+		d[--k] = pairs[2 * v];
+	} else {
+		d[--k] = (char)('0' + v);
+	}
+	if ((size_t)(sizeof(d) - k) > sizeof(l->buf) - l->n)
+		return;
+	memcpy(l->buf + l->n, d + k, sizeof(d) - k);
+	l->n += sizeof(d) - k;
 }
 
 /* RFC 5952: lower case, the longest run of two or more zero groups "::". */
