@@ -129,6 +129,8 @@ web	300	TXT	"internal only"
 ex1	300	AAAA	2001:db8:6::91
 ex2	300	AAAA	2001:db8:6::92
 ex3	300	AAAA	2001:db8:6::93
+sw1	300	AAAA	2001:db8:6::94
+sw2	300	AAAA	2001:db8:6::95
 EOF
 	# 30 and 60 AAAA records, listed out of order.
 	for i in $(seq 30 | sort -R); do
@@ -359,6 +361,29 @@ check "50 queries sent at once: 50 answers with one address" \
 	grep -qE '^answered 50 addresses [0-9.]+x50$' <<<"$res"
 check_eq "  ... one entry for $BURST6" 1 "$(entries_for "$BURST6")"
 check_eq "  ... one allocation" $((a0 + 1)) "$(metric siitdcd_allocations_total)"
+
+# --- the state file's delayed writes, made by a child (state_writer.c) ---------------------
+w0=$(metric siitdcd_state_writes_total)
+s1=$(short_a "sw1.$ZP")
+sleep 2.5
+check "a DNS allocation ($s1) is in the state file 2.5 s later" \
+	grep -q "^b 2001:db8:6::94 ${s1:-none} " "$W/state/siitdcd.state"
+check "  ... a write counted ($w0 -> $(metric siitdcd_state_writes_total))" \
+	test "$(metric siitdcd_state_writes_total)" -gt "$w0"
+f0=$(metric siitdcd_state_errors_total)
+mv "$W/state" "$W/state.away"
+s2=$(short_a "sw2.$ZP")
+sleep 2.5
+check "its directory gone, the write fails and is counted" \
+	test "$(metric siitdcd_state_errors_total)" -gt "$f0"
+check "  ... and logged" grep -q "cannot write the state" "$W/siitdcd.log"
+check_eq "  ... while siitdcd goes on answering" "$s2" "$(short_a "sw2.$ZP")"
+mv "$W/state.away" "$W/state"
+sleep 6
+check "the retry (5 s on) writes it once the directory is back" \
+	grep -q "^b 2001:db8:6::95 ${s2:-none} " "$W/state/siitdcd.state"
+check "no writer child is left behind" sh -c \
+	"! ps -o stat= --ppid $DPID | grep -q ."
 
 # --- pool exhaustion: 2 addresses, 3 names ------------------------------------------------
 daemon_stop

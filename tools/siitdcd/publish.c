@@ -20,8 +20,6 @@
 
 #include <linux/siitdc.h>
 
-#define STATE_DELAY_MS	1000
-#define STATE_RETRY_MS	5000
 
 uint64_t sd_wall_ms(void)
 {
@@ -66,69 +64,6 @@ static const char *src_name(enum sd_source s)
 		return "container";
 	}
 	return "?";
-}
-
-/* ---- the state file ---- */
-
-static void state_timer_fn(void *arg);
-
-static void state_write(struct siitdcd *d)
-{
-	char err[512];
-
-	if (d->state_timer) {
-		sd_timer_cancel(d->loop, d->state_timer);
-		d->state_timer = NULL;
-	}
-	d->state_dirty = false;
-	if (sd_state_save(d->state_path, d->pool, sd_wall_ms(), err,
-			  sizeof(err))) {
-		static uint64_t last;
-
-		sd_metric_inc(SD_M_STATE_ERRORS);
-		if (log_allowed(&last))
-			sd_log(SD_LOG_ERR, "cannot write the state: %s", err);
-		/* Try again later rather than never. */
-		d->state_dirty = true;
-		d->state_timer = sd_timer_add(d->loop, STATE_RETRY_MS,
-					      state_timer_fn, d);
-		return;
-	}
-	sd_metric_inc(SD_M_STATE_WRITES);
-}
-
-static void state_timer_fn(void *arg)
-{
-	struct siitdcd *d = arg;
-
-	d->state_timer = NULL;
-	if (d->state_dirty)
-		state_write(d);
-}
-
-void sd_state_changed(struct siitdcd *d, bool now)
-{
-	d->state_dirty = true;
-	if (now) {
-		state_write(d);
-		return;
-	}
-	if (!d->state_timer)
-		d->state_timer = sd_timer_add(d->loop, STATE_DELAY_MS,
-					      state_timer_fn, d);
-	if (!d->state_timer)
-		state_write(d);
-}
-
-void sd_state_flush(struct siitdcd *d)
-{
-	if (d->state_dirty)
-		state_write(d);
-	/* At exit: no retry timer may outlive the loop. */
-	if (d->state_timer) {
-		sd_timer_cancel(d->loop, d->state_timer);
-		d->state_timer = NULL;
-	}
 }
 
 /* ---- what the kernel entry must be ---- */

@@ -22,25 +22,30 @@ struct siitdcd {
 	struct sd_containers *ct;
 	struct sd_metrics *metrics;
 
-	/* The state file: written at once or within a second (publish.c). */
+	/* The state file: written at once or within a second (state_writer.c). */
 	bool state_dirty;
 	struct sd_timer *state_timer;
+	pid_t state_child;		/* the child writing it, or 0 */
+	int state_pidfd;		/* its pidfd, in the loop */
 	char state_path[4096];
 };
 
 /* CLOCK_REALTIME in milliseconds: the pool's and the state file's clock. */
 uint64_t sd_wall_ms(void);
 
-/* ---- publish.c ---- */
+/* ---- state_writer.c ---- */
 
 /*
  * The state changed: @now writes it at once (container and static claims,
- * which nothing else would bring back), otherwise within a second, so a
- * burst of DNS allocations costs one write.
+ * which nothing else would bring back), otherwise within a second, by a
+ * child process, so a burst of DNS allocations costs one write and the
+ * event loop does not pause for it.
  */
 void sd_state_changed(struct siitdcd *d, bool now);
-/* Writes the state if it changed (at exit). */
+/* Writes the state if it changed, after any running child (at exit). */
 void sd_state_flush(struct siitdcd *d);
+
+/* ---- publish.c ---- */
 
 /*
  * What the kernel entry of a held binding must be: false when it must not

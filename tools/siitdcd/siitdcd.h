@@ -7,6 +7,7 @@
  *   pool.c       public IPv4 pool: exclusions, one IPv4 per IPv6, quarantine
  *                (pure: no I/O, unit tested)
  *   state.c      the restart-safe state file (atomic rename)
+ *   state_writer.c  when it is written: delayed writes by a forked child
  *   publish.c    sd_publish/sd_unpublish: pool + kernel EAM table + state
  *   kernel.c     libsiitdc calls, expiry events, reconcile with the table
  *   dns.c        the DNS front end (ldns): public zones, upstream AAAA
@@ -14,7 +15,8 @@
  *   ndp.c        proxy neighbour entries over rtnetlink
  *   metrics.c    Prometheus text metrics over HTTP
  *
- * Single-threaded: every part runs from the one event loop and never blocks
+ * Single-threaded: every part runs from the one event loop (only the state
+ * file's delayed writes are made by a short-lived child) and never blocks
  * for long (sockets are non-blocking; netlink requests to the module are
  * answered synchronously by the kernel and are quick).
  */
