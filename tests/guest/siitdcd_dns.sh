@@ -285,8 +285,10 @@ res=$(dq +noall +answer A "ref.$ZP")
 read -r _ attl3 _ _ a3 <<<"$res"
 read -r _ t3 _ _ <<<"$(entry "$REF6")"
 gap=$(awk -v a="$ta" -v b="$tb" 'BEGIN { printf "%.1f", b - a }')
-check "a query ${gap} s after a refresh skips it: the same IPv4, A TTL ${attl3:-?} (17-19), entry TTL ${t3:-?} (<= 19)" \
-	test "${a3:-}" = "$ref4" -a "${attl3:-99}" -le 19 -a "${attl3:-0}" -ge 17 -a "${t3:-99}" -le 19
+# (The entry's TTL, shown in whole seconds of the kernel's clock, may
+# still read 20 here: the A TTL is what tells a skip from a refresh.)
+check "a query ${gap} s after a refresh skips it: the same IPv4, A TTL ${attl3:-?} (17-19; entry ${t3:-?} s)" \
+	test "${a3:-}" = "$ref4" -a "${attl3:-99}" -le 19 -a "${attl3:-0}" -ge 17
 
 # --- TTL expiry, idle-grace 0 --------------------------------------------------------
 rel0=$(metric siitdcd_releases_total)
