@@ -41,6 +41,16 @@ bool sd_log_on(enum sd_log_level lvl)
 	return lvl <= log_level;
 }
 
+bool sd_log_allowed(uint64_t *last)
+{
+	uint64_t now = sd_now_ms();
+
+	if (*last && now - *last < 1000)
+		return false;
+	*last = now;
+	return true;
+}
+
 void sd_log(enum sd_log_level lvl, const char *fmt, ...)
 {
 	static const char *const names[] = { "error", "warning", "info",

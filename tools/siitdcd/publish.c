@@ -20,25 +20,12 @@
 
 #include <linux/siitdc.h>
 
-
 uint64_t sd_wall_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-/* At most one message a second per kind: a flood of queries must not
- * become a flood of log lines (the counters count every one). */
-static bool log_allowed(uint64_t *last)
-{
-	uint64_t now = sd_now_ms();
-
-	if (*last && now - *last < 1000)
-		return false;
-	*last = now;
-	return true;
 }
 
 static const char *v6str(const struct in6_addr *a, char *buf)
@@ -139,14 +126,14 @@ int sd_publish(struct siitdcd *d, const struct in6_addr *v6,
 	err = sd_pool_claim(d->pool, v6, owner, src, now, &b, &created);
 	if (err == -ENOSPC) {
 		sd_metric_inc(SD_M_POOL_EXHAUSTED);
-		if (log_allowed(&last_full))
+		if (sd_log_allowed(&last_full))
 			sd_log(SD_LOG_WARN, "pool exhausted: no IPv4 for %s",
 			       v6str(v6, a6));
 		return err;
 	}
 	if (err == -EDQUOT) {
 		sd_metric_inc(SD_M_QUOTA_EXCEEDED);
-		if (log_allowed(&last_quota))
+		if (sd_log_allowed(&last_quota))
 			sd_log(SD_LOG_WARN, "owner %s is at its quota: no IPv4 for %s",
 			       owner, v6str(v6, a6));
 		return err;
@@ -191,7 +178,7 @@ int sd_publish(struct siitdcd *d, const struct in6_addr *v6,
 	err = sd_kernel_install(d->k, b, source, kttl, grace);
 	if (err) {
 		sd_metric_inc(SD_M_KERNEL_ERRORS);
-		if (log_allowed(&last_kernel))
+		if (sd_log_allowed(&last_kernel))
 			sd_log(SD_LOG_ERR, "cannot install %s -> %s: %s%s%s",
 			       v6str(v6, a6), v4str(b->v4, a4), strerror(-err),
 			       sd_kernel_errmsg(d->k) ? ": " : "",

@@ -57,6 +57,11 @@ void sd_log(enum sd_log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Whether @lvl is logged: spares formatting arguments that would not be. */
 bool sd_log_on(enum sd_log_level lvl);
+/*
+ * At most one message a second per kind (*last is the kind's memory): a
+ * flood must not become a flood of log lines; counters count every one.
+ */
+bool sd_log_allowed(uint64_t *last);
 
 /* ---- configuration (conf.c) ---- */
 

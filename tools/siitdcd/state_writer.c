@@ -35,13 +35,9 @@ static void timer_fn(void *arg);
 static void log_error(const char *err)
 {
 	static uint64_t last;
-	uint64_t now = sd_now_ms();
 
-	/* One line a second at most; the counter counts every failure. */
-	if (last && now - last < 1000)
-		return;
-	last = now;
-	sd_log(SD_LOG_ERR, "cannot write the state: %s", err);
+	if (sd_log_allowed(&last))
+		sd_log(SD_LOG_ERR, "cannot write the state: %s", err);
 }
 
 static void arm(struct siitdcd *d, uint64_t ms)
