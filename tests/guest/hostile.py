@@ -361,16 +361,31 @@ def run(*cmd):
     return subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout
 
 
-def br_counters():
+def br_counters(devices_first):
+    """Device and IP-layer counters of the BR namespace. They are read a few
+    milliseconds apart while background frames (router solicitations,
+    neighbour probes) may still arrive, and a device counts a frame before
+    ip_rcv does. So the "before" snapshot reads the devices first and the
+    "after" snapshot reads nstat first: a frame arriving in between then
+    adds to rx - InReceives, never subtracts."""
     c = {}
-    for dev in ("b4", "b6"):
-        for k in ("rx_packets", "rx_dropped", "tx_packets"):
-            c["%s_%s" % (dev, k)] = int(run("ip", "netns", "exec", "br", "cat",
-                                            "/sys/class/net/%s/statistics/%s" % (dev, k)))
+
+    def devices():
+        # lo: what the BR's stack sends to its own addresses (an ICMP error
+        # to a spoofed source that is the BR's) is received again there.
+        for dev in ("b4", "b6", "lo"):
+            for k in ("rx_packets", "rx_dropped", "tx_packets"):
+                c["%s_%s" % (dev, k)] = int(run("ip", "netns", "exec", "br", "cat",
+                                                "/sys/class/net/%s/statistics/%s" % (dev, k)))
+
+    if devices_first:
+        devices()
     for line in run("ip", "netns", "exec", "br", "nstat", "-az").splitlines():
         f = line.split()
         if len(f) >= 2 and f[1].isdigit():
             c[f[0]] = int(f[1])
+    if not devices_first:
+        devices()
     for k, v in pktlib.stats().items():
         c["siitdc_" + k] = v
     return c
@@ -406,7 +421,7 @@ def main():
         with open(os.path.join(res, "hostile-frames.json"), "w") as fh:
             json.dump({k: [f.hex() for f in v] for k, v in frames.items()}, fh)
 
-    before = br_counters()
+    before = br_counters(True)
     per = total // 2
     kids = {}
     for ns, dev in (("cli", "c0"), ("srv", "s0")):
@@ -440,7 +455,7 @@ def main():
         sent[dev] = (int(s), int(e))
     dt = time.monotonic() - t0
     time.sleep(1.0)
-    after = br_counters()
+    after = br_counters(False)
     d = {k: after.get(k, 0) - before.get(k, 0) for k in after}
     print("# hostile: sent c0 %d (errors %d), s0 %d (errors %d), %.1fs total" %
           (sent["c0"][0], sent["c0"][1], sent["s0"][0], sent["s0"][1], dt))
@@ -453,7 +468,12 @@ def main():
     # every xlat_* is a disposition; but deliver4()'s route failure counts
     # drop_no_route after xlat_6to4 and split4() counts each fragment:
     disp -= d.get("siitdc_drop_no_route", 0)
-    rx = d["b4_rx_packets"] + d["b6_rx_packets"]
+    rx = d["b4_rx_packets"] + d["b6_rx_packets"] + d["lo_rx_packets"]
+    # Multicast the BR sends to a group it has joined (a neighbour
+    # solicitation whose target shares the low 24 bits of one of the BR's
+    # addresses) is looped back into ip(v6)_rcv with no device rx at all;
+    # it counts as In(Mcast)Pkts there.
+    mcast = d.get("IpInMcastPkts", 0) + d.get("Ip6InMcastPkts", 0)
     inrecv = d.get("IpInReceives", 0) + d.get("Ip6InReceives", 0)
     pre4 = d.get("IpInHdrErrors", 0) + d.get("IpExtInTruncatedPkts", 0)
     pre6 = d.get("Ip6InHdrErrors", 0) + d.get("Ip6InTruncatedPkts", 0)
@@ -461,15 +481,15 @@ def main():
     # disabled-idev/trim failures (InDiscards) before the hook.
     pre6b = d.get("Ip6InAddrErrors", 0) + d.get("Ip6InDiscards", 0)
     localout = d.get("IcmpOutMsgs", 0) + d.get("Icmp6OutMsgs", 0) + d.get("TcpOutRsts", 0)
-    print("# hostile: BR rx_packets (b4+b6) %d, IP(v4+v6)InReceives %d, non-IP/pre-ip_rcv %d"
+    print("# hostile: BR rx_packets (b4+b6+lo) %d, IP(v4+v6)InReceives %d, non-IP/pre-ip_rcv %d"
           % (rx, inrecv, rx - inrecv))
     print("# hostile: pre-hook drops v4 %d (InHdrErrors+InTruncatedPkts), v6 %d, v6 addr/discards %d"
           % (pre4, pre6, pre6b))
     print("# hostile: siitdc dispositions (xlat_*+pass_*+drop_*) %d; BR-local output through LOCAL_OUT <= %d"
           % (disp, localout))
     expect = rx - pre4 - pre6
-    print("ACCOUNT rx=%d inrecv=%d pre4=%d pre6=%d pre6b=%d disp=%d localout=%d sent=%d diff_rx=%d diff_inrecv=%d"
-          % (rx, inrecv, pre4, pre6, pre6b, disp, localout, sent["c0"][0] + sent["s0"][0],
+    print("ACCOUNT rx=%d mcast=%d inrecv=%d pre4=%d pre6=%d pre6b=%d disp=%d localout=%d sent=%d diff_rx=%d diff_inrecv=%d"
+          % (rx, mcast, inrecv, pre4, pre6, pre6b, disp, localout, sent["c0"][0] + sent["s0"][0],
              expect - disp, inrecv - pre4 - pre6 - disp), flush=True)
 
 
