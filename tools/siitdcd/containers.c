@@ -985,11 +985,16 @@ static void rq_complete(struct sd_containers *ct)
 	rq_kick(ct);
 }
 
-static void rq_io(void *arg, uint32_t events)
+/*
+ * One readiness event on a connection: pending output is flushed, then each
+ * chunk read goes to @chunk (n == 0: the peer closed) until the socket is
+ * drained or @chunk returns false (done with it for now, or torn down).
+ */
+static void conn_io(struct sd_containers *ct, struct ct_conn *k,
+		    uint32_t events,
+		    bool (*chunk)(struct sd_containers *ct, struct ct_conn *k,
+				  const char *buf, size_t n))
 {
-	struct ct_conn *k = arg;
-	struct sd_containers *ct = (struct sd_containers *)
-		((char *)k - offsetof(struct sd_containers, rq));
 	char buf[16384];
 
 	if (k->fd < 0)
@@ -1005,62 +1010,84 @@ static void rq_io(void *arg, uint32_t events)
 	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
 		return;
 	for (;;) {
-		ssize_t n = recv(k->fd, buf, sizeof(buf), 0), used;
+		ssize_t n = recv(k->fd, buf, sizeof(buf), 0);
 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return;
-			ct_fail(ct, strerror(errno));
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				ct_fail(ct, strerror(errno));
 			return;
 		}
-		if (n == 0) {
-			struct ct_req *r = ct->q_head;
-
-			if (!ct->rq_busy) {	/* an idle keep-alive closed */
-				conn_close(ct, k);
-				return;
-			}
-			if (!k->got_bytes && k->reused && !r->retried) {
-				/* Closed as we reused it: send it again. */
-				r->retried = true;
-				ct->rq_busy = false;
-				conn_close(ct, k);
-				if (ct->rq_timer) {
-					sd_timer_cancel(ct->l, ct->rq_timer);
-					ct->rq_timer = NULL;
-				}
-				rq_kick(ct);
-				return;
-			}
-			if (ct_http_eof(&k->http)) {
-				ct_fail(ct, k->http.error);
-				return;
-			}
-			k->http.close = true;
-			rq_complete(ct);
+		if (!chunk(ct, k, buf, (size_t)n))
 			return;
-		}
-		if (!ct->rq_busy) {
-			ct_fail(ct, "data with no request pending");
-			return;
-		}
-		k->got_bytes = true;
-		used = ct_http_feed(&k->http, buf, (size_t)n, rq_body, ct);
-		if (used < 0) {
-			ct_fail(ct, k->http.error);
-			return;
-		}
-		if (k->http.state == CT_HTTP_DONE) {
-			if (used != n) {
-				ct_fail(ct, "data after the response");
-				return;
-			}
-			rq_complete(ct);
-			return;
-		}
 	}
+}
+
+/* The request connection closed: by the peer's choice, or under us. */
+static void rq_eof(struct sd_containers *ct, struct ct_conn *k)
+{
+	struct ct_req *r = ct->q_head;
+
+	if (!ct->rq_busy) {	/* an idle keep-alive closed */
+		conn_close(ct, k);
+		return;
+	}
+	if (!k->got_bytes && k->reused && !r->retried) {
+		/* Closed as we reused it: send it again. */
+		r->retried = true;
+		ct->rq_busy = false;
+		conn_close(ct, k);
+		if (ct->rq_timer) {
+			sd_timer_cancel(ct->l, ct->rq_timer);
+			ct->rq_timer = NULL;
+		}
+		rq_kick(ct);
+		return;
+	}
+	if (ct_http_eof(&k->http)) {
+		ct_fail(ct, k->http.error);
+		return;
+	}
+	k->http.close = true;
+	rq_complete(ct);
+}
+
+static bool rq_chunk(struct sd_containers *ct, struct ct_conn *k,
+		     const char *buf, size_t n)
+{
+	ssize_t used;
+
+	if (n == 0) {
+		rq_eof(ct, k);
+		return false;
+	}
+	if (!ct->rq_busy) {
+		ct_fail(ct, "data with no request pending");
+		return false;
+	}
+	k->got_bytes = true;
+	used = ct_http_feed(&k->http, buf, n, rq_body, ct);
+	if (used < 0) {
+		ct_fail(ct, k->http.error);
+		return false;
+	}
+	if (k->http.state != CT_HTTP_DONE)
+		return true;
+	if ((size_t)used != n)
+		ct_fail(ct, "data after the response");
+	else
+		rq_complete(ct);
+	return false;
+}
+
+static void rq_io(void *arg, uint32_t events)
+{
+	struct ct_conn *k = arg;
+
+	conn_io((struct sd_containers *)((char *)k -
+					 offsetof(struct sd_containers, rq)),
+		k, events, rq_chunk);
 }
 
 static void rq_kick(struct sd_containers *ct)
@@ -1200,67 +1227,51 @@ static void ev_streaming(struct sd_containers *ct)
 		ct_fail(ct, "out of memory");
 }
 
+static bool ev_chunk(struct sd_containers *ct, struct ct_conn *k,
+		     const char *buf, size_t n)
+{
+	uint32_t epoch = ct->epoch;
+	ssize_t used;
+
+	if (n == 0) {
+		ct_fail(ct, "the event stream ended");
+		return false;
+	}
+	used = ct_http_feed(&k->http, buf, n, ev_body, ct);
+	if (epoch != ct->epoch)
+		return false;	/* torn down by an event */
+	if (used < 0) {
+		ct_fail(ct, k->http.error);
+		return false;
+	}
+	if (!ct->ev_streaming && ct_http_headers_done(&k->http)) {
+		if (k->http.status != 200) {
+			char why[64];
+
+			snprintf(why, sizeof(why),
+				 "GET /events answered HTTP %d",
+				 k->http.status);
+			ct_fail(ct, why);
+			return false;
+		}
+		ev_streaming(ct);
+		if (epoch != ct->epoch)
+			return false;
+	}
+	if (k->http.state == CT_HTTP_DONE) {
+		ct_fail(ct, "the event stream ended");
+		return false;
+	}
+	return true;
+}
+
 static void ev_io(void *arg, uint32_t events)
 {
 	struct ct_conn *k = arg;
-	struct sd_containers *ct = (struct sd_containers *)
-		((char *)k - offsetof(struct sd_containers, ev));
-	char buf[16384];
-	uint32_t epoch = ct->epoch;
 
-	if (k->fd < 0)
-		return;
-	if (events & EPOLLOUT) {
-		int err = conn_flush(ct, k);
-
-		if (err) {
-			ct_fail(ct, strerror(-err));
-			return;
-		}
-	}
-	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
-		return;
-	for (;;) {
-		ssize_t n = recv(k->fd, buf, sizeof(buf), 0), used;
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return;
-			ct_fail(ct, strerror(errno));
-			return;
-		}
-		if (n == 0) {
-			ct_fail(ct, "the event stream ended");
-			return;
-		}
-		used = ct_http_feed(&k->http, buf, (size_t)n, ev_body, ct);
-		if (epoch != ct->epoch)
-			return;		/* torn down by an event */
-		if (used < 0) {
-			ct_fail(ct, k->http.error);
-			return;
-		}
-		if (!ct->ev_streaming && ct_http_headers_done(&k->http)) {
-			if (k->http.status != 200) {
-				char why[64];
-
-				snprintf(why, sizeof(why),
-					 "GET /events answered HTTP %d",
-					 k->http.status);
-				ct_fail(ct, why);
-				return;
-			}
-			ev_streaming(ct);
-			if (epoch != ct->epoch)
-				return;
-		}
-		if (k->http.state == CT_HTTP_DONE) {
-			ct_fail(ct, "the event stream ended");
-			return;
-		}
-	}
+	conn_io((struct sd_containers *)((char *)k -
+					 offsetof(struct sd_containers, ev)),
+		k, events, ev_chunk);
 }
 
 static void ct_connect(struct sd_containers *ct)
