@@ -45,6 +45,7 @@
 #define EVENTS_RCVBUF	(4 * 1024 * 1024)
 
 struct req;
+struct dump_ctx;
 
 /* The batch being built (siitdc_batch_*). */
 struct batch {
@@ -79,6 +80,11 @@ struct siitdc {
 	siitdc_event_cb ev_cb;		/* siitdc_events_run() in progress */
 	void *ev_arg;
 	int ev_ret;
+
+	/* siitdc_eam_dump_begin() and _step(): the dump being read. */
+	struct nl_cb *scb;		/* h->cb reading a bounded number */
+	struct req *dreq;
+	struct dump_ctx *dctx;
 };
 
 /*
@@ -394,7 +400,7 @@ static struct nl_msg *req_msg(struct siitdc *h, uint8_t cmd, int flags)
  * Sends msg (always freed) and reads replies until the request completes.
  * r->h and r->cmd must be set; r->parse may be NULL to ignore replies.
  */
-static int transact(struct siitdc *h, struct nl_msg *msg, struct req *r)
+static int req_send(struct siitdc *h, struct nl_msg *msg, struct req *r)
 {
 	int err;
 
@@ -411,11 +417,23 @@ static int transact(struct siitdc *h, struct nl_msg *msg, struct req *r)
 		h->req = NULL;
 		return nlerr_to_errno(err);
 	}
+	return 0;
+}
+
+/*
+ * Reads replies until the request completes, or (reading with h->scb) until
+ * the read budget is spent: then returns 1.
+ */
+static int req_read(struct siitdc *h, struct req *r, struct nl_cb *cb)
+{
+	int err;
 
 	while (!r->done) {
-		err = nl_recvmsgs(h->sk, h->cb);
+		err = nl_recvmsgs(h->sk, cb);
 		if (r->done)
 			break;
+		if (err == -NLE_AGAIN && cb == h->scb)
+			return 1;
 		if (err < 0) {
 			req_fail(r, nlerr_to_errno(err),
 				 "cannot read reply: %s", nl_geterror(err));
@@ -431,6 +449,17 @@ static int transact(struct siitdc *h, struct nl_msg *msg, struct req *r)
 		return -SIITDC_EDUMPINTR;
 	}
 	return 0;
+}
+
+/*
+ * Sends msg (always freed) and reads replies until the request completes.
+ * r->h and r->cmd must be set; r->parse may be NULL to ignore replies.
+ */
+static int transact(struct siitdc *h, struct nl_msg *msg, struct req *r)
+{
+	int err = req_send(h, msg, r);
+
+	return err ? err : req_read(h, r, h->cb);
 }
 
 /* Builds, sends and completes a request whose attributes are all set. */
@@ -526,6 +555,10 @@ void siitdc_close(struct siitdc *h)
 		return;
 	if (h->b.msg)
 		nlmsg_free(h->b.msg);
+	free(h->dreq);
+	free(h->dctx);
+	if (h->scb)
+		nl_cb_put(h->scb);
 	if (h->ecb)
 		nl_cb_put(h->ecb);
 	if (h->cb)
@@ -849,6 +882,75 @@ int siitdc_eam_dump_owner(struct siitdc *h, const char *owner,
 	if (d.cb_ret)
 		return d.cb_ret;
 	return err;
+}
+
+/*
+ * libnl's receive hook takes no argument, so the number of datagrams
+ * siitdc_eam_dump_step() may still read lives here for that call (a handle
+ * is used by one thread at a time). Spent, the hook says "try again" between
+ * two datagrams, so no message is lost.
+ */
+static _Thread_local unsigned int step_budget;
+
+static int budget_recv(struct nl_sock *sk, struct sockaddr_nl *nla,
+		       unsigned char **buf, struct ucred **creds)
+{
+	if (!step_budget)
+		return -NLE_AGAIN;
+	step_budget--;
+	return nl_recv(sk, nla, buf, creds);
+}
+
+int siitdc_eam_dump_begin(struct siitdc *h)
+{
+	struct nl_msg *msg;
+
+	h->kmsg[0] = h->lmsg[0] = h->warn[0] = '\0';
+	if (h->req) {
+		local_msg(h, "a request is already in progress on this handle");
+		return -EBUSY;
+	}
+	if (!h->scb) {
+		h->scb = nl_cb_clone(h->cb);
+		if (!h->scb)
+			goto nomem;
+		nl_cb_overwrite_recv(h->scb, budget_recv);
+	}
+	if (!h->dreq)
+		h->dreq = malloc(sizeof(*h->dreq));
+	if (!h->dctx)
+		h->dctx = malloc(sizeof(*h->dctx));
+	if (!h->dreq || !h->dctx)
+		goto nomem;
+	memset(h->dctx, 0, sizeof(*h->dctx));
+	*h->dreq = (struct req){ .cmd = SIITDC_CMD_EAM_GET,
+				 .parse = dump_reply, .priv = h->dctx };
+	msg = req_msg(h, SIITDC_CMD_EAM_GET, NLM_F_DUMP);
+	if (!msg)
+		return msg_nomem(h, msg);
+	return req_send(h, msg, h->dreq);
+nomem:
+	local_msg(h, "cannot start a dump: out of memory");
+	return -ENOMEM;
+}
+
+int siitdc_eam_dump_step(struct siitdc *h, siitdc_eam_cb cb, void *arg,
+			 unsigned int max_reads)
+{
+	int err;
+
+	if (!h->dreq || h->req != h->dreq) {
+		local_msg(h, "no dump in progress on this handle");
+		return -EINVAL;
+	}
+	h->dctx->cb = cb;
+	h->dctx->arg = arg;
+	step_budget = max_reads ? max_reads : 1;
+	err = req_read(h, h->dreq, h->scb);
+	if (err == 1 || !h->dctx->cb_ret)
+		return err;
+	/* The callback stopped it; the dump was drained all the same. */
+	return h->dctx->cb_ret < 0 ? h->dctx->cb_ret : -ECANCELED;
 }
 
 static int flush_reply(struct req *r, struct nlattr *attrs, int len)

@@ -235,6 +235,22 @@ int siitdc_eam_dump(struct siitdc *h, siitdc_eam_cb cb, void *arg);
 int siitdc_eam_dump_owner(struct siitdc *h, const char *owner,
 			  siitdc_eam_cb cb, void *arg);
 
+/*
+ * The same dump, read a bounded amount at a time, for event loops: a large
+ * table is read over many turns of the loop instead of stalling it.
+ * siitdc_eam_dump_begin() sends the request. Then, each time siitdc_fd(h)
+ * is readable, siitdc_eam_dump_step() reads at most max_reads datagrams
+ * (each holds many entries) and passes their entries to cb; it returns 1
+ * while more are to come, 0 once the dump is complete, or what
+ * siitdc_eam_dump() would return for an error. A cb returning non-zero
+ * gets no more entries; the dump is still read to its end, and the last
+ * step returns cb's value if negative, -ECANCELED if positive. No other
+ * request may use the handle while a dump is in progress (-EBUSY).
+ */
+int siitdc_eam_dump_begin(struct siitdc *h);
+int siitdc_eam_dump_step(struct siitdc *h, siitdc_eam_cb cb, void *arg,
+			 unsigned int max_reads);
+
 /* Removes every entry; returns how many were removed (or -errno). */
 long siitdc_eam_flush(struct siitdc *h);
 
