@@ -60,13 +60,14 @@ metric() {	# NAME (with labels, as printed): the value, 0 when absent
 		awk -v k="$1" '$1 == k { v = $2 } END { print v + 0 }'
 }
 
-write_conf() {	# POOL IDLE-GRACE QUARANTINE
+write_conf() {	# POOL IDLE-GRACE QUARANTINE [DAEMON-LINE]
 	cat >"$W/siitdcd.conf" <<EOF
 # siitdcd_dns.sh
 [daemon]
 state-file = $W/state/siitdcd.state
 metrics = $METRICS
 log-level = info
+${4:-}
 
 [pool]
 prefix = $1
@@ -138,6 +139,9 @@ EOF
 	done
 	for i in $(seq 60 | sort -R); do
 		printf 'many\t300\tAAAA\t2001:db8:6:2::%x\n' "$i"
+	done
+	for i in $(seq 100); do
+		printf 'd%d\t300\tAAAA\t2001:db8:6:4::%x\n' "$i" "$i"
 	done
 }
 
@@ -414,6 +418,48 @@ check_eq "  ... no entry for ex3" 0 "$(entries_for 2001:db8:6::93)"
 check_eq "ex1 keeps its address" "$e1" "$(short_a "ex1.$ZP")"
 daemon_stop
 check_eq "siitdcd stops cleanly" 0 "$DRC"
+
+# --- allocations while the periodic reconcile reads a large table ----------------------
+# 20,000 operator entries make every reconcile a dump of many loop turns;
+# the allocations made meanwhile must not look stale or missing to it.
+siitctl flush >/dev/null
+rm -rf "$W/state"
+python3 -c '
+for i in range(20000):
+    print("add 198.18.%d.%d 2001:db8:77::%x owner bulk" % (i // 256, i % 256, i))
+' >"$W/bulk"
+check "20,000 operator entries added" siitctl -b "$W/bulk"
+write_conf 198.51.100.128/25 0 0 "reconcile-interval = 1"
+l0=$(wc -l <"$W/siitdcd.log")
+check_here "siitdcd starts with 126 addresses, reconciling every second" daemon_start
+r0=$(metric siitdcd_reconciles_total)
+s0=$(metric siitdcd_reconcile_dump_steps_total)
+ra0=$(metric siitdcd_reconcile_added_total)
+rr0=$(metric siitdcd_reconcile_removed_total)
+for i in $(seq 100); do short_a "d$i.$ZP"; done >"$W/dall"
+# At least two whole reconciles after the last allocation, too.
+rl=$(metric siitdcd_reconciles_total)
+for i in $(seq 100); do
+	[ "$(metric siitdcd_reconciles_total)" -ge $((rl + 2)) ] && break
+	sleep 0.2
+done
+r1=$(metric siitdcd_reconciles_total)
+s1=$(metric siitdcd_reconcile_dump_steps_total)
+echo "# 100 allocations during $((rl - r0)) reconciles; $((r1 - r0)) reconciles in $((s1 - s0)) loop turns"
+check_eq "100 names, 100 distinct pool addresses" 100 \
+	"$(grep '^198\.51\.100\.' "$W/dall" | sort -u | wc -l)"
+check "reconciles ran, each over many loop turns" \
+	test $((r1 - r0)) -ge 2 -a $(((s1 - s0) / (r1 - r0 > 0 ? r1 - r0 : 1))) -ge 5
+check_eq "  ... none restored or removed an entry" "$ra0 $rr0" \
+	"$(metric siitdcd_reconcile_added_total) $(metric siitdcd_reconcile_removed_total)"
+check_eq "  ... the 100 entries are in the table" 100 \
+	"$(siitctl show | grep -c ' 2001:db8:6:4::')"
+check_eq "  ... and the operator's 20,000" 20000 "$(siitctl show | grep -c ' bulk')"
+check "  ... nothing logged about a stale or missing entry" sh -c \
+	"! tail -n +$((l0 + 1)) '$W/siitdcd.log' | grep -E 'not ours|restored|cannot restore|outlived'"
+daemon_stop
+check_eq "siitdcd stops" 0 "$DRC"
+siitctl flush >/dev/null
 
 if grep -E 'AddressSanitizer|runtime error|LeakSanitizer' "$W/siitdcd.log"; then
 	not_ok "siitdcd log free of sanitizer reports"

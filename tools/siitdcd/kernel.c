@@ -29,11 +29,44 @@
 #define RETRY_MAX_MS	10000
 #define SOON_MS		100
 #define DUMP_TRIES	3
+/*
+ * Datagrams of the periodic reconcile's dump read per turn of the event
+ * loop: each holds a hundred entries or more, so a turn stays near a
+ * millisecond and DNS queries are answered between turns.
+ */
+#define DUMP_READS	4
+
+struct kent {
+	uint32_t v4;			/* host order */
+	struct in6_addr v6;
+	uint32_t ttl;
+	uint32_t grace;
+	bool has_idle;
+	uint64_t idle_ms;
+	uint8_t source;
+	bool has_source;
+	bool removed;
+	char owner[SIITDC_OWNER_MAX];
+};
+
+struct kdump {
+	struct kent *e;
+	size_t n, cap;
+	bool nomem;
+};
+
+/* IPv4 addresses (host order) siitdcd wrote while a dump was being read. */
+struct written {
+	uint32_t *a;
+	size_t n, cap;
+	bool nomem;
+};
 
 struct sd_kernel {
 	struct siitdcd *d;
 	struct siitdc *h;		/* requests */
 	struct siitdc *ev;		/* events, in the loop */
+	struct siitdc *dh;		/* the periodic reconcile's dump */
 	struct nl_sock *ctrl;		/* nlctrl notifications */
 	bool up;
 	struct sd_timer *timer;		/* next reconcile or reopen */
@@ -41,6 +74,16 @@ struct sd_kernel {
 	uint32_t backoff_ms;
 	bool warned_down;
 	char msg[256];
+	/*
+	 * The periodic reconcile reads the table over many loop turns while
+	 * DNS and container events go on writing to it; what they wrote
+	 * meanwhile is newer than the dump and is left out of the comparison.
+	 */
+	bool dumping;
+	bool again;			/* asked for while dumping */
+	unsigned int dump_tries;
+	struct kdump kd;
+	struct written w;
 };
 
 static void kernel_timer_fn(void *arg);
@@ -87,15 +130,30 @@ bool sd_kernel_up(const struct sd_kernel *k)
 
 /* ---- handles ---- */
 
+static void dump_end(struct sd_kernel *k)
+{
+	k->dumping = false;
+	free(k->kd.e);
+	memset(&k->kd, 0, sizeof(k->kd));
+	k->w.n = 0;
+	k->w.nomem = false;
+}
+
 static void close_handles(struct sd_kernel *k)
 {
 	if (k->ev) {
 		sd_loop_del(k->d->loop, siitdc_fd(k->ev));
 		siitdc_close(k->ev);
 	}
+	if (k->dh) {
+		sd_loop_del(k->d->loop, siitdc_fd(k->dh));
+		siitdc_close(k->dh);
+	}
 	siitdc_close(k->h);
-	k->ev = k->h = NULL;
+	k->ev = k->h = k->dh = NULL;
 	k->up = false;
+	dump_end(k);
+	k->again = false;
 }
 
 static void went_down(struct sd_kernel *k, const char *why)
@@ -185,11 +243,18 @@ static void events_io(void *arg, uint32_t events)
 	}
 }
 
+static void dump_io(void *arg, uint32_t events);
+
 static int open_handles(struct sd_kernel *k)
 {
 	int err;
 
 	err = siitdc_open(&k->h);
+	if (!err)
+		err = siitdc_open(&k->dh);
+	if (!err)
+		err = sd_loop_add(k->d->loop, siitdc_fd(k->dh), EPOLLIN,
+				  dump_io, k);
 	if (!err)
 		err = siitdc_open(&k->ev);
 	if (!err) {
@@ -201,9 +266,7 @@ static int open_handles(struct sd_kernel *k)
 		err = sd_loop_add(k->d->loop, siitdc_fd(k->ev), EPOLLIN,
 				  events_io, k);
 	if (err) {
-		siitdc_close(k->ev);
-		siitdc_close(k->h);
-		k->ev = k->h = NULL;
+		close_handles(k);
 		return err;
 	}
 	k->up = true;
@@ -277,6 +340,27 @@ fail:
 
 /* ---- install, remove ---- */
 
+/* While a dump is read, remembers that v4's entry was written. */
+static void note_write(struct sd_kernel *k, uint32_t v4)
+{
+	struct written *w = &k->w;
+
+	if (!k->dumping || w->nomem)
+		return;
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 256;
+		uint32_t *n = realloc(w->a, cap * sizeof(*n));
+
+		if (!n) {
+			w->nomem = true;	/* this reconcile is void */
+			return;
+		}
+		w->a = n;
+		w->cap = cap;
+	}
+	w->a[w->n++] = v4;
+}
+
 int sd_kernel_install(struct sd_kernel *k, const struct sd_binding *b,
 		      uint8_t source, uint32_t ttl, uint32_t grace)
 {
@@ -298,6 +382,7 @@ int sd_kernel_install(struct sd_kernel *k, const struct sd_binding *b,
 	snprintf(e.owner, sizeof(e.owner), "%s", b->owner);
 	e.has_source = true;
 	e.source = source;
+	note_write(k, b->v4);
 	err = siitdc_eam_add(k->h, &e, 0);
 	if (err) {
 		set_msg(k, k->h);
@@ -316,6 +401,7 @@ int sd_kernel_remove(struct sd_kernel *k, uint32_t v4)
 	if (!k->up)
 		return 0;	/* the table went with the module */
 	p.v4.s_addr = htonl(v4);
+	note_write(k, v4);
 	err = siitdc_eam_del(k->h, &p);
 	if (err && err != -ENOENT)
 		set_msg(k, k->h);
@@ -323,25 +409,6 @@ int sd_kernel_remove(struct sd_kernel *k, uint32_t v4)
 }
 
 /* ---- reconcile ---- */
-
-struct kent {
-	uint32_t v4;			/* host order */
-	struct in6_addr v6;
-	uint32_t ttl;
-	uint32_t grace;
-	bool has_idle;
-	uint64_t idle_ms;
-	uint8_t source;
-	bool has_source;
-	bool removed;
-	char owner[SIITDC_OWNER_MAX];
-};
-
-struct kdump {
-	struct kent *e;
-	size_t n, cap;
-	bool nomem;
-};
 
 static int dump_cb(const struct siitdc_eam *e, void *arg)
 {
@@ -388,6 +455,20 @@ static struct kent *kfind(struct kdump *kd, uint32_t v4)
 
 	return kd->n ? bsearch(&key, kd->e, kd->n, sizeof(key), cmp_kent) :
 		NULL;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Written while the dump was read: the dump's view of it is older. */
+static bool written(const struct sd_kernel *k, uint32_t v4)
+{
+	return k->w.n &&
+		bsearch(&v4, k->w.a, k->w.n, sizeof(v4), cmp_u32) != NULL;
 }
 
 struct held {
@@ -442,6 +523,8 @@ static void reconcile_foreign(struct sd_kernel *k, struct kdump *kd,
 		struct kent *e = &kd->e[i];
 		struct sd_binding *b = sd_pool_find4(d->pool, e->v4);
 
+		if (written(k, e->v4))
+			continue;
 		if (b && b->claims && !memcmp(&b->v6, &e->v6, sizeof(e->v6)))
 			continue;
 		if (!e->has_source || e->source == SIITDC_SOURCE_STATIC) {
@@ -516,6 +599,8 @@ static void reconcile_held(struct sd_kernel *k, struct kdump *kd, uint64_t now,
 		bool present = e && !e->removed &&
 			!memcmp(&e->v6, &b->v6, sizeof(b->v6));
 
+		if (written(k, b->v4))
+			continue;
 		if (!sd_binding_wanted(d, b, now, &source, &ttl, &grace)) {
 			/* In its idle grace the entry lives on: let it. */
 			if (present && !overdue(e, b, now))
@@ -563,76 +648,160 @@ static void reconcile_held(struct sd_kernel *k, struct kdump *kd, uint64_t now,
 	free(h.b);
 }
 
-static int reconcile(struct sd_kernel *k)
+/* Compares what was read with the pool and repairs; frees the dump. */
+static void reconcile_apply(struct sd_kernel *k)
 {
 	struct siitdcd *d = k->d;
-	struct kdump kd = { 0 };
+	struct kdump *kd = &k->kd;
 	unsigned int removed = 0, adopted = 0, added = 0, released = 0;
 	uint64_t now;
-	int err = 0, tries;
 
-	for (tries = 0; tries < DUMP_TRIES; tries++) {
-		kd.n = 0;
-		kd.nomem = false;
-		err = siitdc_eam_dump(k->h, dump_cb, &kd);
-		if (err != -SIITDC_EDUMPINTR)
-			break;
-	}
-	if (kd.nomem)
-		err = -ENOMEM;
-	if (err) {
-		set_msg(k, k->h);
-		free(kd.e);
-		return err;
-	}
-	if (kd.n)
-		qsort(kd.e, kd.n, sizeof(*kd.e), cmp_kent);
+	if (kd->n)
+		qsort(kd->e, kd->n, sizeof(*kd->e), cmp_kent);
+	if (k->w.n)
+		qsort(k->w.a, k->w.n, sizeof(*k->w.a), cmp_u32);
+	k->dumping = false;	/* what follows writes for itself */
 	now = sd_wall_ms();
 	sd_pool_expire(d->pool, now);
-	reconcile_foreign(k, &kd, now, &removed, &adopted);
-	reconcile_held(k, &kd, now, &added, &released);
-	free(kd.e);
+	reconcile_foreign(k, kd, now, &removed, &adopted);
+	reconcile_held(k, kd, now, &added, &released);
+	dump_end(k);
+	sd_metric_inc(SD_M_RECONCILES);
 	if (adopted || released || added || removed) {
 		sd_log(SD_LOG_INFO, "reconcile: %u restored, %u removed, "
 		       "%u adopted, %u released", added, removed, adopted,
 		       released);
 		sd_state_changed(d, adopted > 0);
 	}
+}
+
+/* On (re)connecting: the whole table at once, before anything else runs. */
+static int reconcile_now(struct sd_kernel *k)
+{
+	int err = 0, tries;
+
+	dump_end(k);
+	for (tries = 0; tries < DUMP_TRIES; tries++) {
+		k->kd.n = 0;
+		k->kd.nomem = false;
+		err = siitdc_eam_dump(k->h, dump_cb, &k->kd);
+		if (err != -SIITDC_EDUMPINTR)
+			break;
+	}
+	if (k->kd.nomem)
+		err = -ENOMEM;
+	if (err) {
+		set_msg(k, k->h);
+		dump_end(k);
+		return err;
+	}
+	reconcile_apply(k);
 	return 0;
+}
+
+static int dump_begin(struct sd_kernel *k)
+{
+	int err;
+
+	dump_end(k);
+	err = siitdc_eam_dump_begin(k->dh);
+	if (err) {
+		set_msg(k, k->dh);
+		return err;
+	}
+	k->dumping = true;
+	return 0;
+}
+
+static void reconcile_done(struct sd_kernel *k)
+{
+	struct siitdcd *d = k->d;
+
+	sd_statics_apply(d);
+	if (k->again) {
+		k->again = false;
+		schedule(k, SOON_MS);
+	} else {
+		schedule(k, (uint64_t)d->conf->reconcile_interval * 1000u);
+	}
+}
+
+/* The periodic reconcile's dump is readable: one bounded step of it. */
+static void dump_io(void *arg, uint32_t events)
+{
+	struct sd_kernel *k = arg;
+	int err;
+
+	(void)events;
+	if (!k->dh || !k->dumping)
+		return;
+	err = siitdc_eam_dump_step(k->dh, dump_cb, &k->kd, DUMP_READS);
+	sd_metric_inc(SD_M_RECONCILE_DUMP_STEPS);
+	if (err == 1)
+		return;
+	if (k->kd.nomem)
+		err = -ENOMEM;
+	else if (err)
+		set_msg(k, k->dh);
+	/*
+	 * Interrupted (the table was replaced), or what was written meanwhile
+	 * could not all be noted: read it again, a few times at most.
+	 */
+	if ((err == -SIITDC_EDUMPINTR || (!err && k->w.nomem)) &&
+	    ++k->dump_tries < DUMP_TRIES) {
+		err = dump_begin(k);
+		if (!err)
+			return;
+	}
+	if (err) {
+		went_down(k, k->msg[0] ? k->msg : strerror(-err));
+		return;
+	}
+	if (k->w.nomem)
+		dump_end(k);	/* void: the next one will do */
+	else
+		reconcile_apply(k);
+	reconcile_done(k);
 }
 
 static void kernel_timer_fn(void *arg)
 {
 	struct sd_kernel *k = arg;
-	struct siitdcd *d = k->d;
-	uint64_t interval = (uint64_t)d->conf->reconcile_interval * 1000u;
 	int err;
 
 	k->timer = NULL;
-	if (!k->up) {
-		err = open_handles(k);
-		if (err) {
-			if (!k->warned_down)
-				sd_log(SD_LOG_WARN, "siitdc module: %s; retrying",
-				       err == -SIITDC_ENOFAMILY ? "not loaded" :
-				       strerror(-err));
-			k->warned_down = true;
-			schedule(k, k->backoff_ms);
-			k->backoff_ms = k->backoff_ms * 2 > RETRY_MAX_MS ?
-				RETRY_MAX_MS : k->backoff_ms * 2;
+	if (k->up) {
+		if (k->dumping) {
+			k->again = true;	/* after the one being read */
 			return;
 		}
-		sd_log(SD_LOG_INFO, "siitdc module: connected");
-		k->warned_down = false;
-		k->backoff_ms = RETRY_MIN_MS;
+		k->dump_tries = 0;
+		err = dump_begin(k);
+		if (err)
+			went_down(k, k->msg[0] ? k->msg : strerror(-err));
+		return;
 	}
-	err = reconcile(k);
+	err = open_handles(k);
+	if (err) {
+		if (!k->warned_down)
+			sd_log(SD_LOG_WARN, "siitdc module: %s; retrying",
+			       err == -SIITDC_ENOFAMILY ? "not loaded" :
+			       strerror(-err));
+		k->warned_down = true;
+		schedule(k, k->backoff_ms);
+		k->backoff_ms = k->backoff_ms * 2 > RETRY_MAX_MS ?
+			RETRY_MAX_MS : k->backoff_ms * 2;
+		return;
+	}
+	sd_log(SD_LOG_INFO, "siitdc module: connected");
+	k->warned_down = false;
+	k->backoff_ms = RETRY_MIN_MS;
+	err = reconcile_now(k);
 	if (err) {
 		went_down(k, k->msg[0] ? k->msg : strerror(-err));
 		return;
 	}
-	sd_statics_apply(d);
-	schedule(k, interval);
+	reconcile_done(k);
 }
 
 void sd_kernel_reconcile_soon(struct sd_kernel *k)
@@ -662,6 +831,7 @@ void sd_kernel_free(struct sd_kernel *k)
 	if (k->timer)
 		sd_timer_cancel(k->d->loop, k->timer);
 	close_handles(k);
+	free(k->w.a);
 	if (k->ctrl) {
 		sd_loop_del(k->d->loop, nl_socket_get_fd(k->ctrl));
 		nl_socket_free(k->ctrl);

@@ -104,6 +104,11 @@ static const struct {
 		"Container engine events handled" },
 	[SD_M_CONTAINER_RECONNECTS] = { "siitdcd_container_reconnects_total",
 		NULL, "Connections made to the container engine after a loss" },
+	[SD_M_RECONCILES] = { "siitdcd_reconciles_total", NULL,
+		"Comparisons of the kernel's table with the pool completed" },
+	[SD_M_RECONCILE_DUMP_STEPS] = { "siitdcd_reconcile_dump_steps_total",
+		NULL, "Event loop turns spent reading the periodic reconcile's "
+		"table dump" },
 	[SD_M_RECONCILE_ADDED] = { "siitdcd_reconcile_added_total", NULL,
 		"Kernel entries restored by a reconcile" },
 	[SD_M_RECONCILE_REMOVED] = { "siitdcd_reconcile_removed_total", NULL,
