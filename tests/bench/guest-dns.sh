@@ -5,7 +5,7 @@
 #
 #   bash guest-dns.sh [--names N] [--rounds N] [--outstanding N]
 #                     [--lat-queries N] [--lat-qps N]
-#                     [--modes direct,alloc,refresh]
+#                     [--modes direct,alloc,refresh,reconcile]
 #
 # Environment: SIITDC_KO, SIITCTL (as lib.sh), SIITDCD (default: the
 # tree's tools/siitdcd/siitdcd).
@@ -30,6 +30,10 @@
 #            allocation and a new kernel EAM entry
 #   refresh  the same file again: every name holds an entry, each query is
 #            an upstream lookup and a refresh of the entry's TTL
+#   reconcile  refresh again, with siitdcd's periodic reconcile reading the
+#            whole table (every name so far: ~11k entries a round at
+#            --names 10000) every second instead of every 30 s: what the
+#            reconcile costs the DNS paths, in rate and latency (max too)
 #
 # direct runs with siitdcd stopped (SIGSTOP), so that its periodic work
 # (reconcile, state file writes) is not charged to knotd's figure.  For
@@ -57,7 +61,7 @@ ROUNDS=3
 OUTST=20
 LATN=1000
 LAT_QPS=500
-MODES="direct alloc refresh"
+MODES="direct alloc refresh reconcile"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--names) NAMES=$2; shift 2 ;;
@@ -122,12 +126,13 @@ make_zone() {
 	}'
 }
 
-daemon_start() {
+write_daemon_conf() {	# RECONCILE-INTERVAL
 	cat >"$W/siitdcd.conf" <<EOF
 [daemon]
 state-file = $W/siitdcd.state
 log-level = warn
 metrics = $METRICS
+reconcile-interval = $1
 
 [pool]
 prefix = $BENCH_POOL
@@ -144,6 +149,24 @@ idle-grace = 0
 internal = $ZONE_INT
 owner = bench
 EOF
+}
+
+# set_interval SECS: siitdcd's reconcile-interval, by SIGHUP (which also
+# reconciles at once); waits until that reconcile has been counted.
+set_interval() {
+	local c0 i
+	c0=$(metric siitdcd_reconciles_total)
+	write_daemon_conf "$1"
+	kill -HUP "$DAEMON_PID"
+	for i in $(seq 50); do
+		[ "$(metric siitdcd_reconciles_total)" -gt "$c0" ] && return 0
+		sleep 0.2
+	done
+	log "no reconcile counted after the SIGHUP (an older siitdcd?)"
+}
+
+daemon_start() {
+	write_daemon_conf 30
 	ip netns exec br "$SIITDCD" -c "$W/siitdcd.conf" >"$W/siitdcd.log" 2>&1 &
 	DAEMON_PID=$!
 	wait_listen br udp 53 || { cat "$W/siitdcd.log"; return 1; }
@@ -174,7 +197,7 @@ PY
 
 # lat NS SERVER FILE: one pass at LAT_QPS queries/s, a rate far below every
 # mode's capacity, so latencies are the cost of one query, not the wait in
-# a queue; -v gives each query's latency: "P50_US P99_US NOERROR".
+# a queue; -v gives each query's latency: "P50_US P99_US MAX_US NOERROR".
 lat() {
 	local raw=$W/lat.out
 	n "$1" dnsperf -s "$2" -d "$3" -n 1 -c 1 -q "$OUTST" -Q "$LAT_QPS" -t 5 -v \
@@ -191,7 +214,7 @@ if not lat:
     sys.exit("no result")
 lat.sort()
 pct = lambda p: lat[min(len(lat) - 1, int(len(lat) * p))]
-print(f"{pct(0.50):.0f} {pct(0.99):.0f} {ok}")
+print(f"{pct(0.50):.0f} {pct(0.99):.0f} {lat[-1]:.0f} {ok}")
 PY
 }
 
@@ -236,12 +259,18 @@ metric() {	# NAME: siitdcd's counter, 0 when absent
 }
 
 run_mode() {	# MODE ROUND
-	local mode=$1 r=$2 ns srv tf lf res qps sent done okn p50 p99 lok st
-	local d0=0 d1=0 k0 k1 w0=0 w1=0 dus kus
+	local mode=$1 r=$2 ns srv tf lf res qps sent done okn p50 p99 pmax lok st
+	local d0=0 d1=0 k0 k1 w0=0 w1=0 dus kus c0 c1 s0 s1
 	case $mode in
 	direct) ns=br srv=$KNOT6 tf=$W/direct-$r.txt lf=$W/direct-l$r.txt ;;
-	alloc | refresh) ns=cli srv=$BR4 tf=$W/pub-$r.txt lf=$W/pub-l$r.txt ;;
+	alloc | refresh | reconcile)
+		ns=cli srv=$BR4 tf=$W/pub-$r.txt lf=$W/pub-l$r.txt ;;
 	esac
+	if [ "$mode" = reconcile ]; then
+		set_interval 1
+		c0=$(metric siitdcd_reconciles_total)
+		s0=$(metric siitdcd_reconcile_dump_steps_total)
+	fi
 	# knotd alone: siitdcd's timers (reconcile, state writes) paused.
 	[ "$mode" = direct ] && [ -n "$DAEMON_PID" ] && kill -STOP "$DAEMON_PID"
 	[ -n "$DAEMON_PID" ] && { d0=$(cpu_ns "$DAEMON_PID"); [ "$mode" = direct ] || w0=$(metric siitdcd_state_writes_total); }
@@ -254,15 +283,23 @@ run_mode() {	# MODE ROUND
 	echo "# $mode round $r: top CPU, us/query: $(cpu_top "$W/cpu0" "$W/cpu1" "$NAMES")"
 	[ -n "$DAEMON_PID" ] && { d1=$(cpu_ns "$DAEMON_PID"); [ "$mode" = direct ] || w1=$(metric siitdcd_state_writes_total); }
 	res=$(lat "$ns" "$srv" "$lf") || return 1
-	read -r p50 p99 lok <<<"$res"
+	read -r p50 p99 pmax lok <<<"$res"
 	[ "$mode" = direct ] && [ -n "$DAEMON_PID" ] && kill -CONT "$DAEMON_PID"
+	if [ "$mode" = reconcile ]; then
+		c1=$(metric siitdcd_reconciles_total)
+		s1=$(metric siitdcd_reconcile_dump_steps_total)
+		echo "# reconcile round $r: $(siitctl show | tail -n +2 | wc -l) entries;" \
+			"$((c1 - c0)) reconciles during the two runs, $((s1 - s0)) loop turns reading dumps"
+		set_interval 30
+	fi
 	# Guest CPU per query of the throughput run (us; x1000 = instructions).
 	dus=$(awk -v a="$d0" -v b="$d1" -v n="$NAMES" 'BEGIN { printf "%.1f", (b - a) / n / 1000 }')
 	kus=$(awk -v a="$k0" -v b="$k1" -v n="$NAMES" 'BEGIN { printf "%.1f", (b - a) / n / 1000 }')
 	st=ok
 	[ "$okn" -eq "$NAMES" ] && [ "$done" -eq "$NAMES" ] && [ "$lok" -eq "$LATN" ] || st=bad
-	printf 'dns-run\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$r" \
-		"$qps" "$p50" "$p99" "$sent" "$done" "$okn" "$st" "$dus" "$kus" $((w1 - w0)) | tee -a "$OUT"
+	printf 'dns-run\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$r" \
+		"$qps" "$p50" "$p99" "$sent" "$done" "$okn" "$st" "$dus" "$kus" $((w1 - w0)) "$pmax" |
+		tee -a "$OUT"
 	[ "$st" = ok ] || {
 		echo "# $mode round $r: $done of $sent answered, $okn NOERROR; latency run: $lok of $LATN NOERROR"
 		grep -h "Response codes" "$W/tput.out" "$W/lat.out" | sed 's/^/#   /'
@@ -300,15 +337,16 @@ case " $MODES " in
 esac
 n br dnsperf -s "$KNOT6" -d "$W/direct-w.txt" -n 1 -q "$OUTST" >/dev/null 2>&1
 
-printf '#\tmode\tround\tqps\tp50_us\tp99_us\tsent\tcompleted\tnoerror\tstatus\tsiitdcd_us_per_q\tknotd_us_per_q\tstate_writes\n' >"$OUT"
+printf '#\tmode\tround\tqps\tp50_us\tp99_us\tsent\tcompleted\tnoerror\tstatus\tsiitdcd_us_per_q\tknotd_us_per_q\tstate_writes\tmax_us\n' >"$OUT"
 log "kernel $(uname -r); $ROUNDS rounds, $NAMES names each, $OUTST outstanding; modes: $MODES"
 rc=0
 for r in $(seq 1 "$ROUNDS"); do
-	# Rotations of (direct alloc refresh) that keep alloc before refresh.
+	# Rotations of (direct alloc refresh) that keep alloc before refresh;
+	# reconcile right after refresh, on the same names.
 	case $((r % 3)) in
-	1) order="direct alloc refresh" ;;
-	2) order="alloc refresh direct" ;;
-	0) order="alloc direct refresh" ;;
+	1) order="direct alloc refresh reconcile" ;;
+	2) order="alloc refresh reconcile direct" ;;
+	0) order="alloc direct refresh reconcile" ;;
 	esac
 	for m in $order; do
 		case " $MODES " in *" $m "*) ;; *) continue ;; esac
@@ -330,21 +368,25 @@ for line in open(sys.argv[1]):
     f = line.rstrip("\n").split("\t")
     if f[0] == "dns-run" and f[9] == "ok":
         runs.setdefault(f[1], []).append((float(f[3]), float(f[4]), float(f[5]),
-                                          float(f[10]), float(f[11])))
-print(f"  {'mode':<8} {'runs':>4} {'qps median':>11} {'qps min':>9} {'qps max':>9} {'p50 us':>8} {'p99 us':>8}"
-      f" {'siitdcd us/q':>12} {'knotd us/q':>10}")
+                                          float(f[10]), float(f[11]), float(f[13])))
+print(f"  {'mode':<9} {'runs':>4} {'qps median':>11} {'qps min':>9} {'qps max':>9} {'p50 us':>8} {'p99 us':>8}"
+      f" {'max us':>8} {'siitdcd us/q':>12} {'knotd us/q':>10}")
 med = {}
-for m in ("direct", "alloc", "refresh"):
+for m in ("direct", "alloc", "refresh", "reconcile"):
     if m not in runs:
         continue
     q = [r[0] for r in runs[m]]
     med[m] = statistics.median(q)
-    print(f"  {m:<8} {len(q):>4} {med[m]:>11.0f} {min(q):>9.0f} {max(q):>9.0f} "
+    print(f"  {m:<9} {len(q):>4} {med[m]:>11.0f} {min(q):>9.0f} {max(q):>9.0f} "
           f"{statistics.median(r[1] for r in runs[m]):>8.0f} {statistics.median(r[2] for r in runs[m]):>8.0f}"
+          f" {max(r[5] for r in runs[m]):>8.0f}"
           f" {statistics.median(r[3] for r in runs[m]):>12.1f} {statistics.median(r[4] for r in runs[m]):>10.1f}")
 for m, target in (("alloc", 0.25), ("refresh", 0.5)):
     if m in med and med.get("direct"):
         r = med[m] / med["direct"]
         print(f"  ratio {m}/direct {r:.3f} (target >= {target}: {'met' if r >= target else 'NOT met'})")
+if med.get("reconcile") and med.get("refresh"):
+    print(f"  ratio reconcile/refresh {med['reconcile'] / med['refresh']:.3f}"
+          " (the refresh path while the whole table is reconciled every second)")
 EOF
 exit $rc
