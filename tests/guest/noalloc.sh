@@ -25,7 +25,8 @@
 #    space at all); pktgen's skbs are shared (it holds a reference to send
 #    them again), so ip_rcv()/ipv6_rcv() clone each one and the forwarding
 #    then copies its head (skb_cow in ip_forward, skb_ensure_writable in
-#    siitdc): 2 allocations per packet, in every mode alike.
+#    siitdc): 2 allocations per packet, in every mode alike (fewer when
+#    pktgen has let go of the skb first; see the checks).
 #    (A frame sent through a veth from a packet socket or a ping socket has
 #    only 16 bytes of headroom in front of its Ethernet header; a 4->6
 #    translation, 20 bytes longer, then needs one reallocation of the head,
@@ -207,7 +208,7 @@ mode_enter() {	# MODE
 
 declare -A RES
 # measure KIND MODE COUNT: RES[KIND MODE] = "allocs pages frees copies
-# received" per packet
+# received clones" per packet
 measure() {
 	local kind=$1 mode=$2 count=$3 far fdev r0 r1
 	case $mode in *4) far=srv fdev=s0 ;; *) far=cli fdev=c0 ;; esac
@@ -219,7 +220,8 @@ measure() {
 	RES[$kind $mode]=$(awk -v n="$count" -v a="$(hits "$ALLOC_EVENTS")" \
 		-v p="$(hits "$PAGE_EVENTS")" -v f="$(hits "$FREE_EVENTS")" \
 		-v c="$(hits "$COPY_EVENTS")" -v r=$(($(rx "$far" "$fdev") - r0)) \
-		'BEGIN { printf "%.3f %.3f %.3f %.3f %.3f", a / n, p / n, f / n, c / n, r / n }')
+		-v k="$(hits noalloc/skb_clone)" \
+		'BEGIN { printf "%.3f %.3f %.3f %.3f %.3f %.3f", a / n, p / n, f / n, c / n, r / n, k / n }')
 	local e detail=
 	for e in $ALL_EVENTS; do
 		detail="$detail$(awk -v e="${e#*/}" -v h="$(hits "$e")" -v n="$count" \
@@ -240,8 +242,24 @@ for kind in pktgen udp tcp icmp; do
 		set -- $pair
 		p=${RES[$kind $1]:-} s=${RES[$kind $2]:-}
 		[ -n "$p" ] && [ -n "$s" ] || continue
-		read -r pa pp pf pc pr <<<"$p"
-		read -r sa sp sf sc sr <<<"$s"
+		read -r pa pp pf pc pr pk <<<"$p"
+		read -r sa sp sf sc sr sk <<<"$s"
+		if [ "$kind" = pktgen ]; then
+			# pktgen still holds a reference to its skb when the BR
+			# receives it, mostly: ip(v6)_rcv then clones it (one
+			# allocation, one copy event) and the forwarding copies
+			# its shared head (one more of each). When softirq work
+			# is deferred to ksoftirqd (a busy host slows the TCG
+			# guest's clock), pktgen has let go first and neither
+			# happens: a share of packets that differs from run to
+			# run. So for pktgen the counts are compared without the
+			# receive clones, and siitdc must add no clone of its own:
+			# at most one per packet.
+			check "$kind $2: at most the receive clone per packet ($sk)" \
+				awk -v k="$sk" -v t="$TOL" 'BEGIN { exit !(k <= 1 + t) }'
+			read -r pa pc <<<"$(awk -v a="$pa" -v c="$pc" -v k="$pk" 'BEGIN { printf "%.3f %.3f", a - 2 * k, c - 2 * k }')"
+			read -r sa sc <<<"$(awk -v a="$sa" -v c="$sc" -v k="$sk" 'BEGIN { printf "%.3f %.3f", a - 2 * k, c - 2 * k }')"
+		fi
 		check "$kind $2: every packet arrived translated ($sr per packet sent)" \
 			awk -v r="$sr" 'BEGIN { exit !(r >= 0.999) }'
 		check "$kind $1: every packet arrived ($pr per packet sent)" \
