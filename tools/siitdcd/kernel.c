@@ -81,6 +81,7 @@ struct sd_kernel {
 	 */
 	bool dumping;
 	bool again;			/* asked for while dumping */
+	uint32_t gen;			/* reconciles applied, for kseen_gen */
 	unsigned int dump_tries;
 	struct kdump kd;
 	struct written w;
@@ -442,19 +443,19 @@ static int dump_cb(const struct siitdc_eam *e, void *arg)
 	return 0;
 }
 
-static int cmp_kent(const void *a, const void *b)
+/* The binding's kernel entry, as the current dump has it (or NULL). */
+static struct kent *kseen(const struct sd_kernel *k, const struct sd_binding *b)
 {
-	const struct kent *x = a, *y = b;
-
-	return x->v4 < y->v4 ? -1 : x->v4 > y->v4;
+	return b->kseen_gen == k->gen ? &k->kd.e[b->kseen_idx] : NULL;
 }
 
-static struct kent *kfind(struct kdump *kd, uint32_t v4)
+static void mark_seen(const struct sd_kernel *k, struct sd_binding *b,
+		      size_t i)
 {
-	struct kent key = { .v4 = v4 };
-
-	return kd->n ? bsearch(&key, kd->e, kd->n, sizeof(key), cmp_kent) :
-		NULL;
+	if (b) {
+		b->kseen_gen = k->gen;
+		b->kseen_idx = (uint32_t)i;
+	}
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -521,10 +522,12 @@ static void reconcile_foreign(struct sd_kernel *k, struct kdump *kd,
 
 	for (i = 0; i < kd->n; i++) {
 		struct kent *e = &kd->e[i];
-		struct sd_binding *b = sd_pool_find4(d->pool, e->v4);
+		struct sd_binding *b;
 
 		if (written(k, e->v4))
 			continue;
+		b = sd_pool_find4(d->pool, e->v4);
+		mark_seen(k, b, i);
 		if (b && b->claims && !memcmp(&b->v6, &e->v6, sizeof(e->v6)))
 			continue;
 		if (!e->has_source || e->source == SIITDC_SOURCE_STATIC) {
@@ -548,6 +551,7 @@ static void reconcile_foreign(struct sd_kernel *k, struct kdump *kd,
 			sd_log(SD_LOG_INFO, "adopted %s -> %s (dns, owner %s, "
 			       "%u s left)", v6s(&e->v6, a6), v4s(e->v4, a4),
 			       e->owner, e->ttl);
+			mark_seen(k, sd_pool_find4(d->pool, e->v4), i);
 			(*adopted)++;
 			continue;
 		}
@@ -582,7 +586,7 @@ static bool overdue(const struct kent *e, const struct sd_binding *b,
 }
 
 /* Step 2: held bindings whose entry is missing or not what it should be. */
-static void reconcile_held(struct sd_kernel *k, struct kdump *kd, uint64_t now,
+static void reconcile_held(struct sd_kernel *k, uint64_t now,
 			   unsigned int *added, unsigned int *released)
 {
 	struct siitdcd *d = k->d;
@@ -595,7 +599,7 @@ static void reconcile_held(struct sd_kernel *k, struct kdump *kd, uint64_t now,
 	sd_pool_foreach(d->pool, held_cb, &h);
 	for (i = 0; i < h.n; i++) {
 		struct sd_binding *b = h.b[i];
-		struct kent *e = kfind(kd, b->v4);
+		struct kent *e = kseen(k, b);
 		bool present = e && !e->removed &&
 			!memcmp(&e->v6, &b->v6, sizeof(b->v6));
 
@@ -656,15 +660,15 @@ static void reconcile_apply(struct sd_kernel *k)
 	unsigned int removed = 0, adopted = 0, added = 0, released = 0;
 	uint64_t now;
 
-	if (kd->n)
-		qsort(kd->e, kd->n, sizeof(*kd->e), cmp_kent);
+	/* Never 0: a binding's kseen_gen starts there. */
+	k->gen = k->gen + 1 ? k->gen + 1 : 1;
 	if (k->w.n)
 		qsort(k->w.a, k->w.n, sizeof(*k->w.a), cmp_u32);
 	k->dumping = false;	/* what follows writes for itself */
 	now = sd_wall_ms();
 	sd_pool_expire(d->pool, now);
 	reconcile_foreign(k, kd, now, &removed, &adopted);
-	reconcile_held(k, kd, now, &added, &released);
+	reconcile_held(k, now, &added, &released);
 	dump_end(k);
 	sd_metric_inc(SD_M_RECONCILES);
 	if (adopted || released || added || removed) {

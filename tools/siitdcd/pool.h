@@ -38,6 +38,8 @@ struct sd_binding {
 	/* With SD_CLAIM(SD_SRC_DNS): when that claim ends (ms); 0: never. */
 	uint64_t dns_until;
 	uint64_t quar_until;		/* claims == 0: quarantine ends (ms) */
+	/* kernel.c's reconcile: its entry is kseen_idx in dump kseen_gen. */
+	uint32_t kseen_gen, kseen_idx;
 
 	/* Private to pool.c. */
 	struct sd_binding *next6, *next4, *qprev, *qnext;
