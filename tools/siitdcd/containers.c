@@ -72,7 +72,15 @@ struct ct_req {
 	char id[CT_ID_MAX + 1];
 };
 
+struct sd_containers;
+struct ct_conn;
+/* What one read brought (n == 0: the peer closed); false: read no more now. */
+typedef bool (*ct_chunk_fn)(struct sd_containers *ct, struct ct_conn *k,
+			    const char *buf, size_t n);
+
 struct ct_conn {
+	struct sd_containers *ct;
+	ct_chunk_fn chunk;
 	int fd;				/* -1: closed */
 	bool reused;			/* carried a response already */
 	bool got_bytes;			/* of the current response */
@@ -829,8 +837,10 @@ static void conn_close(struct sd_containers *ct, struct ct_conn *k)
 	ct_http_init(&k->http);
 }
 
+static void conn_io(void *arg, uint32_t events);
+
 static int conn_open(struct sd_containers *ct, struct ct_conn *k,
-		     sd_io_fn fn)
+		     ct_chunk_fn chunk)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd, err;
@@ -845,7 +855,9 @@ static int conn_open(struct sd_containers *ct, struct ct_conn *k,
 		close(fd);
 		return err;
 	}
-	err = sd_loop_add(ct->l, fd, EPOLLIN, fn, k);
+	k->ct = ct;
+	k->chunk = chunk;
+	err = sd_loop_add(ct->l, fd, EPOLLIN, conn_io, k);
 	if (err) {
 		close(fd);
 		return err < 0 ? err : -EIO;
@@ -987,14 +999,13 @@ static void rq_complete(struct sd_containers *ct)
 
 /*
  * One readiness event on a connection: pending output is flushed, then each
- * chunk read goes to @chunk (n == 0: the peer closed) until the socket is
- * drained or @chunk returns false (done with it for now, or torn down).
+ * chunk read goes to k->chunk until the socket is drained or it returns
+ * false (done with it for now, or torn down).
  */
-static void conn_io(struct sd_containers *ct, struct ct_conn *k,
-		    uint32_t events,
-		    bool (*chunk)(struct sd_containers *ct, struct ct_conn *k,
-				  const char *buf, size_t n))
+static void conn_io(void *arg, uint32_t events)
 {
+	struct ct_conn *k = arg;
+	struct sd_containers *ct = k->ct;
 	char buf[16384];
 
 	if (k->fd < 0)
@@ -1019,7 +1030,7 @@ static void conn_io(struct sd_containers *ct, struct ct_conn *k,
 				ct_fail(ct, strerror(errno));
 			return;
 		}
-		if (!chunk(ct, k, buf, (size_t)n))
+		if (!k->chunk(ct, k, buf, (size_t)n))
 			return;
 	}
 }
@@ -1081,15 +1092,6 @@ static bool rq_chunk(struct sd_containers *ct, struct ct_conn *k,
 	return false;
 }
 
-static void rq_io(void *arg, uint32_t events)
-{
-	struct ct_conn *k = arg;
-
-	conn_io((struct sd_containers *)((char *)k -
-					 offsetof(struct sd_containers, rq)),
-		k, events, rq_chunk);
-}
-
 static void rq_kick(struct sd_containers *ct)
 {
 	struct ct_req *r = ct->q_head;
@@ -1110,7 +1112,7 @@ static void rq_kick(struct sd_containers *ct)
 		snprintf(path, sizeof(path), "/containers/%s/json", r->id);
 	}
 	if (ct->rq.fd < 0) {
-		err = conn_open(ct, &ct->rq, rq_io);
+		err = conn_open(ct, &ct->rq, rq_chunk);
 		if (err) {
 			ct_fail(ct, strerror(-err));
 			return;
@@ -1265,15 +1267,6 @@ static bool ev_chunk(struct sd_containers *ct, struct ct_conn *k,
 	return true;
 }
 
-static void ev_io(void *arg, uint32_t events)
-{
-	struct ct_conn *k = arg;
-
-	conn_io((struct sd_containers *)((char *)k -
-					 offsetof(struct sd_containers, ev)),
-		k, events, ev_chunk);
-}
-
 static void ct_connect(struct sd_containers *ct)
 {
 	char q[128], path[192];
@@ -1283,7 +1276,7 @@ static void ct_connect(struct sd_containers *ct)
 				 "{\"type\":[\"container\"]}") < 0)
 		return;
 	snprintf(path, sizeof(path), "/events?filters=%s", q);
-	err = conn_open(ct, &ct->ev, ev_io);
+	err = conn_open(ct, &ct->ev, ev_chunk);
 	if (!err)
 		err = conn_send_get(ct, &ct->ev, path);
 	if (err)
