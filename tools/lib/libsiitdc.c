@@ -406,6 +406,11 @@ static int req_send(struct siitdc *h, struct nl_msg *msg, struct req *r)
 
 	h->kmsg[0] = h->lmsg[0] = h->warn[0] = '\0';
 	h->has_err_off = false;
+	if (h->req) {	/* a dump being read step by step */
+		nlmsg_free(msg);
+		local_msg(h, "a request is already in progress on this handle");
+		return -EBUSY;
+	}
 	r->h = h;
 	h->req = r;
 
