@@ -583,9 +583,11 @@ for _ in $(seq 50); do	# the proxy is up when it answers
 done
 check dns_start_b start B -l 127.0.0.1:$BP -u 127.0.0.1:$XP \
 	-z pub.example.net,int.example.net,b -t 6000
+# kdig, not dig: dig binds its UDP socket with SO_REUSEPORT, so two of the
+# 50 can be given the same port and one then reads the other's answer.
 digs=()
 for i in $(seq 50); do
-	dig @127.0.0.1 -p "$BP" +time=10 +tries=1 +short conc.pub.example.net A \
+	kdig @127.0.0.1 -p "$BP" +time=10 +retry=0 +short conc.pub.example.net A \
 		>"$T/conc.$i" 2>&1 &
 	digs+=($!)
 done
@@ -602,7 +604,7 @@ check dns_concurrent_coalesced [ "$(getstat dns_coalesced B)" -ge 45 ] && \
 # A, AAAA and MX at once: A publishes once; AAAA and MX share one lookup.
 digs=()
 for t in A AAAA MX A AAAA MX; do
-	dig @127.0.0.1 -p "$BP" +time=10 +tries=1 conc2.pub.example.net $t \
+	kdig @127.0.0.1 -p "$BP" +time=10 +retry=0 conc2.pub.example.net $t \
 		>"$T/c2.$t.$RANDOM" 2>&1 &
 	digs+=($!)
 done
