@@ -407,6 +407,19 @@ def t_row5_6to4_df0_fragmented():
         br("link", "set", "dev", "b4", "mtu", "1500")
 
 
+def pass_counted(name, bg, go, passed, xlated):
+    """go() sends one packet the BR must leave alone: `passed` counts it
+    once, besides the other frames bg saw, and `xlated` not at all."""
+    d, sure, maybe, lines = bg.around(go, passed, xlated)
+    if d[xlated] != 0 or not sure <= d[passed] - 1 <= sure + maybe:
+        not_ok(name, ["expected %s +1 (+%d other frames, +%d maybe), %s +0,"
+                      " got %s" % (passed, sure, maybe, xlated, d)] + lines)
+    else:
+        ok(name)
+        for line in lines:
+            print("#   also through the hooks: %s" % line)
+
+
 def t_row7_native_4():
     dst = "203.0.113.200"
     br("route", "add", "203.0.113.192/26", "via", CLI4, "dev", "b4")
@@ -420,19 +433,16 @@ def t_row7_native_4():
     try:
         p = ip4(dst=dst) / UDP(sport=40007, dport=9) / PAYLOAD
         e = ip4(dst=dst, ttl=63) / UDP(sport=40007, dport=9) / PAYLOAD
-        d = {}
 
         def go():
             xlat_multi("row7-4to6-untranslated-dst-forwarded-natively", C.cli,
                        p, [e], lambda q: is4(q, CLI4, dst) and
                        q[IP].proto == 17, [(IP, "chksum"), (UDP, "chksum")],
                        cap=C.cli)
-        d = counter_delta(go, "pass_4", "xlat_4to6")
-        if d != {"pass_4": 1, "xlat_4to6": 0}:
-            not_ok("row7-4to6-untranslated-dst-counters",
-                   ["expected pass_4 +1, xlat_4to6 +0, got %s" % d])
-        else:
-            ok("row7-4to6-untranslated-dst-counters")
+        bg = BrFrames(0x0800, lambda q: q.dst == dst and UDP in q and
+                      q[UDP].sport == 40007)
+        pass_counted("row7-4to6-untranslated-dst-counters", bg, go,
+                     "pass_4", "xlat_4to6")
     finally:
         run("ip", "netns", "exec", "br", "sysctl", "-qw",
             *["%s=%s" % kv for kv in zip(redir, old)])
@@ -450,12 +460,12 @@ def t_row7_native_6():
             xlat_multi("row7-6to4-untranslated-dst-forwarded-natively", C.srv,
                        p, [e], lambda q: is6(q, SRV6, dst) and
                        q[IPv6].nh == 17, [(UDP, "chksum")], cap=C.srv)
-        d = counter_delta(go, "pass_6", "xlat_6to4")
-        if d != {"pass_6": 1, "xlat_6to4": 0}:
-            not_ok("row7-6to4-untranslated-dst-counters",
-                   ["expected pass_6 +1, xlat_6to4 +0, got %s" % d])
-        else:
-            ok("row7-6to4-untranslated-dst-counters")
+        # b4 came back up in row5: its DAD and MLD may still be going on.
+        # The end hosts' RS and MLD after topo_up may come meanwhile.
+        bg = BrFrames(0x86dd, lambda q: q.dst == dst and UDP in q and
+                      q[UDP].dport == 40107)
+        pass_counted("row7-6to4-untranslated-dst-counters", bg, go,
+                     "pass_6", "xlat_6to4")
     finally:
         br("-6", "route", "del", "2001:db8:99::/64", "via", SRV6, "dev", "b6")
 

@@ -29,6 +29,7 @@ import os
 import select
 import socket
 import subprocess
+import struct
 import sys
 import time
 import traceback
@@ -57,6 +58,7 @@ UNMAPPED6 = "2001:db8:6::8"          # no EAM entry
 
 CAPTURE = 1.0          # seconds to wait for a packet / to prove there is none
 ETH_P_ALL = 0x0003
+PACKET_OTHERHOST = 3
 PACKET_OUTGOING = 4
 CLONE_NEWNET = 0x40000000
 
@@ -103,15 +105,15 @@ def setns(path):
         os.close(fd)
 
 
-def packet_socket(ns, ifname):
+def packet_socket(ns, ifname, proto=ETH_P_ALL, kind=socket.SOCK_RAW):
     """An AF_PACKET socket bound to ifname in netns ns (the socket keeps
-    the namespace it was created in)."""
+    the namespace it was created in).  It takes frames only from bind()
+    on: created with protocol 0, it sees nothing of the other links."""
     home = os.open("/proc/self/ns/net", os.O_RDONLY)
     try:
         setns("/run/netns/%s" % ns)
-        s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW,
-                          socket.htons(ETH_P_ALL))
-        s.bind((ifname, ETH_P_ALL))
+        s = socket.socket(socket.AF_PACKET, kind, 0)
+        s.bind((ifname, proto))
     finally:
         if _libc.setns(home, CLONE_NEWNET) != 0:
             raise OSError(ctypes.get_errno(), "setns back")
@@ -182,6 +184,72 @@ class Port:
                 continue
             if addr[2] != PACKET_OUTGOING:
                 frames.append(data)
+
+
+class BrFrames:
+    """The frames of one family (ethertype) on the BR's links while a test
+    runs, other than the test's own (`ours`, both directions): what else
+    went through the BR's hooks meanwhile, e.g. the end hosts' router
+    solicitations and MLD reports after their links came up.  An arriving
+    frame went through PRE_ROUTING, a leaving one (not forwarded:
+    forwarded ones are ours) through LOCAL_OUT; on lo, one the BR sent to
+    itself went through both.  Frames are placed in time by their kernel
+    timestamps: one that came while a counter read was under way may or
+    may not be in it."""
+
+    SO_TIMESTAMPNS = 35
+
+    def __init__(self, ethertype, ours, devs=("b4", "b6", "lo")):
+        self.l3 = IPv6 if ethertype == 0x86dd else IP
+        self.ours = ours
+        self.socks = []
+        for d in devs:
+            s = packet_socket("br", d, ethertype, socket.SOCK_DGRAM)
+            s.setsockopt(socket.SOL_SOCKET, self.SO_TIMESTAMPNS, 1)
+            self.socks.append((d, s))
+
+    def _frames(self):
+        for dev, s in self.socks:
+            while True:
+                try:
+                    data, anc, _, addr = s.recvmsg(65535, 64)
+                except BlockingIOError:
+                    break
+                ts = None
+                for level, kind, val in anc:
+                    if level == socket.SOL_SOCKET and \
+                            kind == self.SO_TIMESTAMPNS:
+                        sec, nsec = struct.unpack("qq", val[:16])
+                        ts = sec + nsec / 1e9
+                if addr[2] == PACKET_OTHERHOST:    # dropped before the hook
+                    continue
+                yield dev, addr[2], ts, self.l3(data)
+            s.close()
+
+    def around(self, fn, *names):
+        """Runs fn between two reads of the counters `names`; returns
+        (deltas, sure, maybe, lines): `sure` other frames came between
+        the reads, `maybe` during one; lines describe them."""
+        t0 = time.time()
+        before = stats()
+        t1 = time.time()
+        fn()
+        t2 = time.time()
+        after = stats()
+        t3 = time.time()
+        sure, maybe, lines = 0, 0, []
+        for dev, kind, ts, p in self._frames():
+            if self.ours(p) or ts is None or not t0 <= ts <= t3:
+                continue
+            if t1 <= ts <= t2:
+                sure += 1
+            else:
+                maybe += 1
+            lines.append("%s %s%s: %s" % (
+                dev, "out" if kind == PACKET_OUTGOING else "in",
+                "" if t1 <= ts <= t2 else " (during a read)", p.summary()))
+        d = {n: after.get(n, 0) - before.get(n, 0) for n in names}
+        return d, sure, maybe, lines
 
 
 def wait_for(port, match, timeout=CAPTURE, count=1):
