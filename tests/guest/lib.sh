@@ -100,6 +100,15 @@ stat() {
 	siitctl stats | awk -v k="$1" '$1 == k { print $2 }'
 }
 
+# A siitctl batch of 20,000 entries of owner bulk, outside every pool the
+# tests use (198.18.0.0/15 -> 2001:db8:77::/112): a large operator table.
+bulk_batch() {
+	python3 -c '
+for i in range(20000):
+    print("add 198.18.%d.%d 2001:db8:77::%x owner bulk" % (i // 256, i % 256, i))
+'
+}
+
 load_module() {
 	if ! grep -q '^siitdc ' /proc/modules; then
 		insmod "$SIITDC_KO"

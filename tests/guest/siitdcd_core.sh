@@ -154,10 +154,7 @@ check_eq "with its old IPv4 (from quarantine)" "$b4" "$(v4_of "$B")"
 
 # --- A large table: the periodic reconcile reads it over many loop turns -----
 # 20,000 operator entries outside the pool, which siitdcd leaves alone.
-python3 -c '
-for i in range(20000):
-    print("add 198.18.%d.%d 2001:db8:77::%x owner bulk" % (i // 256, i % 256, i))
-' >"$work/bulk"
+bulk_batch >"$work/bulk"
 check "20,000 operator entries added" siitctl -b "$work/bulk"
 r0=$(metric siitdcd_reconciles_total)
 s0=$(metric siitdcd_reconcile_dump_steps_total)
