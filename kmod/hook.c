@@ -315,7 +315,7 @@ static void segment(struct siitdc_net *sn, struct sk_buff *skb,
 static unsigned int hook4(void *priv, struct sk_buff *skb,
 			  const struct nf_hook_state *state)
 {
-	struct siitdc_net *sn = siitdc_pernet(state->net);
+	struct siitdc_net *sn = priv;
 	struct siitdc_xlat_state st = {
 		.local = state->hook == NF_INET_LOCAL_OUT,
 	};
@@ -348,7 +348,7 @@ static unsigned int hook4(void *priv, struct sk_buff *skb,
 static unsigned int hook6(void *priv, struct sk_buff *skb,
 			  const struct nf_hook_state *state)
 {
-	struct siitdc_net *sn = siitdc_pernet(state->net);
+	struct siitdc_net *sn = priv;
 	struct siitdc_xlat_state st = {
 		.local = state->hook == NF_INET_LOCAL_OUT,
 	};
@@ -373,6 +373,7 @@ static unsigned int hook6(void *priv, struct sk_buff *skb,
 	}
 }
 
+/* Copied per namespace with priv set: no net_generic() per packet. */
 static const struct nf_hook_ops siitdc_hook_ops[] = {
 	{
 		.hook = hook4,
@@ -406,13 +407,19 @@ static const struct nf_hook_ops siitdc_hook_ops[] = {
  */
 int siitdc_hooks_enable(struct siitdc_net *sn)
 {
+	unsigned int i;
 	int err;
 
+	BUILD_BUG_ON(ARRAY_SIZE(sn->hook_ops) != ARRAY_SIZE(siitdc_hook_ops));
 	lockdep_assert_held(&sn->lock);
 	if (sn->hooks_registered)
 		return 0;
-	err = nf_register_net_hooks(sn->net, siitdc_hook_ops,
-				    ARRAY_SIZE(siitdc_hook_ops));
+	for (i = 0; i < ARRAY_SIZE(siitdc_hook_ops); i++) {
+		sn->hook_ops[i] = siitdc_hook_ops[i];
+		sn->hook_ops[i].priv = sn;
+	}
+	err = nf_register_net_hooks(sn->net, sn->hook_ops,
+				    ARRAY_SIZE(sn->hook_ops));
 	if (!err)
 		sn->hooks_registered = true;
 	return err;
@@ -422,7 +429,7 @@ void siitdc_hooks_disable(struct siitdc_net *sn)
 {
 	if (!sn->hooks_registered)
 		return;
-	nf_unregister_net_hooks(sn->net, siitdc_hook_ops,
-				ARRAY_SIZE(siitdc_hook_ops));
+	nf_unregister_net_hooks(sn->net, sn->hook_ops,
+				ARRAY_SIZE(sn->hook_ops));
 	sn->hooks_registered = false;
 }

@@ -8,6 +8,7 @@
 
 #include <linux/mutex.h>
 #include <linux/netdevice.h>
+#include <linux/netfilter.h>
 #include <linux/percpu.h>
 #include <linux/ratelimit.h>
 #include <linux/rcupdate.h>
@@ -65,6 +66,8 @@ struct siitdc_net {
 	/* Serializes writers of table and config, and hook registration. */
 	struct mutex lock;
 	bool hooks_registered;
+	/* This namespace's hooks: their priv is this instance. */
+	struct nf_hook_ops hook_ops[4];
 	/* Budget of ICMP errors the BR may generate (icmp-ratelimit). */
 	struct ratelimit_state icmp_rs;
 };
