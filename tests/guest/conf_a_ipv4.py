@@ -460,8 +460,8 @@ def t_row7_native_6():
             xlat_multi("row7-6to4-untranslated-dst-forwarded-natively", C.srv,
                        p, [e], lambda q: is6(q, SRV6, dst) and
                        q[IPv6].nh == 17, [(UDP, "chksum")], cap=C.srv)
-        # b4 came back up in row5: its DAD and MLD may still be going on.
-        # The end hosts' RS and MLD after topo_up may come meanwhile.
+        # Meanwhile: the end hosts' RS and MLD after topo_up, b4's DAD and
+        # MLD after row5 took IPv6 down on it (MTU 1000) and back up.
         bg = BrFrames(0x86dd, lambda q: q.dst == dst and UDP in q and
                       q[UDP].dport == 40107)
         pass_counted("row7-6to4-untranslated-dst-counters", bg, go,
