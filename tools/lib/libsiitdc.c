@@ -404,13 +404,13 @@ static int req_send(struct siitdc *h, struct nl_msg *msg, struct req *r)
 {
 	int err;
 
-	h->kmsg[0] = h->lmsg[0] = h->warn[0] = '\0';
-	h->has_err_off = false;
-	if (h->req) {	/* a dump being read step by step */
+	if (h->req) {	/* a dump being read step by step: its state stays */
 		nlmsg_free(msg);
 		local_msg(h, "a request is already in progress on this handle");
 		return -EBUSY;
 	}
+	h->kmsg[0] = h->lmsg[0] = h->warn[0] = '\0';
+	h->has_err_off = false;
 	r->h = h;
 	h->req = r;
 
