@@ -266,8 +266,10 @@ static int eam_del(struct sk_buff *skb, struct genl_info *info)
 	t = siitdc_table_locked(sn);
 	err = find_named(t, info->attrs[SIITDC_A_EAM], tb, &e, info->extack);
 	if (!err) {
+		/* Announced once gone: a lookup the event prompts misses it. */
+		siitdc_table_unlink(t, e);
 		siitdc_notify_eam(sn, SIITDC_CMD_EVENT_DEL, e);
-		siitdc_table_del(t, e);
+		siitdc_table_release(e);
 	}
 	mutex_unlock(&sn->lock);
 	return err;

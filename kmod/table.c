@@ -470,9 +470,10 @@ u32 siitdc_table_flush(struct siitdc_table *t, const char *owner,
 	list_for_each_entry_safe(e, tmp, &t->entries, list) {
 		if (owner && strcmp(owner, e->owner))
 			continue;
+		siitdc_table_unlink(t, e);
 		if (fn)
 			fn(e, arg);
-		siitdc_table_del(t, e);
+		siitdc_table_release(e);
 		n++;
 		if (!(n % 1024))
 			cond_resched();
@@ -527,9 +528,10 @@ void siitdc_table_expire(struct siitdc_table *t,
 				continue;
 			if (grace_extends(t, e, now))
 				continue;
+			siitdc_table_unlink(t, e);
 			if (fn)
 				fn(e, arg);
-			siitdc_table_del(t, e);
+			siitdc_table_release(e);
 		}
 	}
 	t->wheel_done = sec;

@@ -178,10 +178,13 @@ void siitdc_table_unlink(struct siitdc_table *t, struct siitdc_eam *e);
 void siitdc_table_release(struct siitdc_eam *e);
 int siitdc_table_relink(struct siitdc_table *t, struct siitdc_eam *e);
 void siitdc_table_del(struct siitdc_table *t, struct siitdc_eam *e);
-/* @owner NULL: every entry. @fn, if set, sees each entry before it goes. */
+/*
+ * @owner NULL: every entry. @fn, if set, sees each entry unlinked but not
+ * yet freed: an event it sends never meets a table still holding the entry.
+ */
 u32 siitdc_table_flush(struct siitdc_table *t, const char *owner,
 		       void (*fn)(struct siitdc_eam *e, void *arg), void *arg);
-/* Removes expired entries, calling @fn for each first. */
+/* Removes expired entries, calling @fn for each as in flush. */
 void siitdc_table_expire(struct siitdc_table *t,
 			 void (*fn)(struct siitdc_eam *e, void *arg), void *arg);
 /* Seconds left (rounded up), or 0 for an entry that never expires. */

@@ -116,6 +116,38 @@ ttl=$(siitctl -j get 198.51.100.9 | /usr/bin/python3 -c 'import json,sys; print(
 lo=$((60 - ($(date +%s) - t_refresh) - 1))
 check "get shows the seconds left ($lo..60): $ttl" test "$ttl" -ge "$lo" -a "$ttl" -le 60
 
+# --- A removal is announced once it is done ------------------------------------------
+# siitdcd looks an entry up on its del or expire event and takes one still
+# there for a newer entry (the event stale): the kernel must unlink an entry
+# before it announces it. A listener doing the same lookup at once must never
+# find it; and ftrace shows the order itself, each unlink before its event.
+here=$(cd "$(dirname "$0")" && pwd)
+TR=/sys/kernel/tracing
+[ -d $TR/instances ] || mount -t tracefs nodev $TR
+TI=$TR/instances/siitdc_table_order
+mkdir -p $TI
+gen 800000 300 ttl 6 > "$work/gone-ttl"
+gen 801000 60 > "$work/gone-del"
+n br /usr/bin/python3 "$here/evgone.py" 60 360 > "$work/evgone" 2>&1 & pe=$!
+for _ in $(seq 50); do grep -q ready "$work/evgone" && break; sleep 0.2; done
+check "events: the listener is ready" grep -q ready "$work/evgone"
+siitctl -b "$work/gone-ttl"
+siitctl -b "$work/gone-del"
+echo 'siitdc_table_unlink siitdc_notify_eam' > $TI/set_ftrace_filter
+echo function > $TI/current_tracer
+echo 1 > $TI/tracing_on
+awk '{ print $2 }' "$work/gone-del" | while read -r a; do siitctl del "$a"; done
+wait $pe
+echo 0 > $TI/tracing_on
+order=$(awk '/ siitdc_table_unlink <-/ { printf "U" } / siitdc_notify_eam <-/ { printf "N" }' $TI/trace)
+echo nop > $TI/current_tracer
+rmdir $TI
+check_eq "events: 300 expiries and 60 deletions, each entry gone when its event came" \
+	"events 360 present 0" "$(tail -n 1 "$work/evgone")"
+want=$(printf 'UN%.0s' $(seq 360))
+check "ftrace: each of the 360 entries unlinked before its event" \
+	sh -c "[ '$order' = '$want' ] || { echo '${order:0:80}'; exit 1; }"
+
 # --- Per-entry counters ------------------------------------------------------------
 field() { /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])" <<<"$j"; }
 # A fresh entry, so that only these 25 pings count.

@@ -59,7 +59,11 @@ enum siitdc_cmd {
 	SIITDC_CMD_REPLACE_BEGIN,
 	SIITDC_CMD_REPLACE_COMMIT,
 	SIITDC_CMD_REPLACE_ABORT,
-	/* Notifications on SIITDC_MCGRP_EVENTS, each with one SIITDC_A_EAM. */
+	/*
+	 * Notifications on SIITDC_MCGRP_EVENTS, each with one SIITDC_A_EAM,
+	 * sent once the change is made: a lookup prompted by a DEL or EXPIRE
+	 * event no longer finds that entry (only a newer one, if re-added).
+	 */
 	SIITDC_CMD_EVENT_ADD,
 	SIITDC_CMD_EVENT_DEL,
 	SIITDC_CMD_EVENT_EXPIRE,
