@@ -50,19 +50,24 @@ static void u128_or32(struct u128 *x, u32 v, unsigned int shift)
 		x->hi |= (u64)v >> (64 - shift);
 }
 
+/*
+ * Both run per packet (table keys, pool6): whole words are copied or compared
+ * as they are, so a /128 or /96 costs a few instructions, and only the one
+ * word a prefix ends in is masked.
+ */
 void siitdc_v6_mask(const struct in6_addr *addr, u8 len, struct in6_addr *out)
 {
-	unsigned int i;
+	unsigned int w = len / 32, i;
 
-	for (i = 0; i < 4; i++) {
-		unsigned int bits = len > 32 * i ? len - 32 * i : 0;
-
-		if (bits >= 32)
-			out->s6_addr32[i] = addr->s6_addr32[i];
-		else
-			out->s6_addr32[i] = addr->s6_addr32[i] &
-					    siitdc_v4_mask(bits);
+	if (w >= 4) {
+		*out = *addr;
+		return;
 	}
+	for (i = 0; i < w; i++)
+		out->s6_addr32[i] = addr->s6_addr32[i];
+	out->s6_addr32[w] = addr->s6_addr32[w] & siitdc_v4_mask(len % 32);
+	for (i = w + 1; i < 4; i++)
+		out->s6_addr32[i] = 0;
 }
 
 bool siitdc_v4_in_prefix(__be32 addr, const struct siitdc_prefix4 *p)
@@ -73,10 +78,13 @@ bool siitdc_v4_in_prefix(__be32 addr, const struct siitdc_prefix4 *p)
 bool siitdc_v6_in_prefix(const struct in6_addr *addr,
 			 const struct siitdc_prefix6 *p)
 {
-	struct in6_addr m;
+	unsigned int w = p->len / 32, i;
 
-	siitdc_v6_mask(addr, p->len, &m);
-	return memcmp(&m, &p->addr, sizeof(m)) == 0;
+	for (i = 0; i < w && i < 4; i++)
+		if (addr->s6_addr32[i] != p->addr.s6_addr32[i])
+			return false;
+	return w >= 4 || !((addr->s6_addr32[w] ^ p->addr.s6_addr32[w]) &
+			   siitdc_v4_mask(p->len % 32));
 }
 
 const char *siitdc_prefix4_check(const struct siitdc_prefix4 *p)
@@ -174,6 +182,11 @@ void siitdc_rfc6052_embed(const struct siitdc_prefix6 *pool6, __be32 v4,
 	unsigned int i;
 
 	*out = pool6->addr;
+	/* The usual /96 (RFC 7755): the last word, no octets to place. */
+	if (pool6->len == 96) {
+		out->s6_addr32[3] = v4;
+		return;
+	}
 	for (i = 0; i < 4; i++)
 		out->s6_addr[rfc6052_octet(pool6->len, i)] = b[i];
 }
@@ -185,6 +198,8 @@ __be32 siitdc_rfc6052_extract(const struct siitdc_prefix6 *pool6,
 	u8 *b = (u8 *)&v4;
 	unsigned int i;
 
+	if (pool6->len == 96)
+		return addr->s6_addr32[3];
 	/* Suffix bits and a non-zero u octet are ignored (RFC 6052 2.2). */
 	for (i = 0; i < 4; i++)
 		b[i] = addr->s6_addr[rfc6052_octet(pool6->len, i)];

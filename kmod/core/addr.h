@@ -24,6 +24,7 @@ static inline __be32 siitdc_v4_mask(u8 len)
 	return len ? htonl(~0U << (32 - len)) : 0;
 }
 
+/* @p must be a valid prefix: no bits set past its length. */
 bool siitdc_v4_in_prefix(__be32 addr, const struct siitdc_prefix4 *p);
 bool siitdc_v6_in_prefix(const struct in6_addr *addr,
 			 const struct siitdc_prefix6 *p);
