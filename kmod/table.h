@@ -145,6 +145,38 @@ static inline void siitdc_eam_prefix6(const struct siitdc_eam *e,
 	p->len = e->key6.len;
 }
 
+/*
+ * Where an entry maps an address (RFC 7757). The usual single-address entry
+ * (/32 <-> /128) maps to its other side as it is: no suffix to move.
+ */
+static inline void siitdc_eam_map4to6(const struct siitdc_eam *e, __be32 v4,
+				      struct in6_addr *out)
+{
+	struct siitdc_prefix4 p4;
+	struct siitdc_prefix6 p6;
+
+	if (e->key4.len == 32) {
+		*out = e->key6.addr;
+		return;
+	}
+	siitdc_eam_prefix4(e, &p4);
+	siitdc_eam_prefix6(e, &p6);
+	siitdc_eam_4to6(&p4, &p6, v4, out);
+}
+
+static inline __be32 siitdc_eam_map6to4(const struct siitdc_eam *e,
+					const struct in6_addr *v6)
+{
+	struct siitdc_prefix4 p4;
+	struct siitdc_prefix6 p6;
+
+	if (e->key4.len == 32)
+		return e->key4.addr;
+	siitdc_eam_prefix4(e, &p4);
+	siitdc_eam_prefix6(e, &p6);
+	return siitdc_eam_6to4(&p4, &p6, v6);
+}
+
 int siitdc_table_cache_init(void);
 void siitdc_table_cache_exit(void);
 struct siitdc_table *siitdc_table_new(void);

@@ -10,7 +10,11 @@
 #define _SIITDC_XLAT_H
 
 #include <linux/skbuff.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
 
+#include "core/addr.h"
+#include "core/ipv4.h"
 #include "siitdc.h"
 
 enum siitdc_verdict {
@@ -50,15 +54,69 @@ enum siitdc_verdict siitdc_xlat_6to4(struct siitdc_net *sn,
 				     struct siitdc_xlat_state *st);
 
 /* xlat_common.c */
-bool siitdc_v4_addr_unicast(__be32 addr);
 bool siitdc_v6_addr_unicast(const struct in6_addr *addr);
 unsigned int siitdc_gso_l4_seglen(const struct sk_buff *skb);
-bool siitdc_v4_denied(const struct siitdc_config *cfg, __be32 addr);
-bool siitdc_wkp_nonglobal(const struct siitdc_config *cfg, __be32 addr);
 void siitdc_l4_csum_update(struct sk_buff *skb, u8 proto, unsigned int l4off,
 			   u32 delta);
 
-unsigned int siitdc_l4_write_len(u8 proto);
+/*
+ * The checks below run on every translated packet, a few instructions each:
+ * inline, they cost no call.
+ */
+
+/*
+ * Addresses that may appear as a unicast source or destination on the
+ * Internet side (RFC 1812 5.3.7): not "this network" (0/8), loopback,
+ * multicast, class E or the limited broadcast.
+ */
+static inline bool siitdc_v4_addr_unicast(__be32 addr)
+{
+	u32 a = ntohl(addr);
+
+	return !((a >> 24) == 0 || (a >> 24) == 127 || (a >> 28) >= 0xe);
+}
+
+/* Bytes of the transport header a rewrite touches (its checksum field). */
+static inline unsigned int siitdc_l4_write_len(u8 proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return offsetofend(struct tcphdr, check);
+	case IPPROTO_UDP:
+		return sizeof(struct udphdr);
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		/* Type, code and checksum: the same place in both. */
+		return 4;
+	}
+	return 0;
+}
+
+/* denylist4: IPv4 prefixes never translated, in either direction. */
+static inline bool siitdc_v4_denied(const struct siitdc_config *cfg,
+				    __be32 addr)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->ndeny4; i++)
+		if (siitdc_v4_in_prefix(addr, &cfg->deny4[i]))
+			return true;
+	return false;
+}
+
+/*
+ * RFC 6052 3.1: the well-known prefix 64:ff9b::/96 must not represent
+ * non-global IPv4 addresses; packets that would need it are dropped.
+ */
+static inline bool siitdc_wkp_nonglobal(const struct siitdc_config *cfg,
+					__be32 addr)
+{
+	const struct siitdc_prefix6 *p = &cfg->pool6;
+
+	return p->len == 96 && p->addr.s6_addr32[0] == htonl(0x0064ff9b) &&
+	       !p->addr.s6_addr32[1] && !p->addr.s6_addr32[2] &&
+	       !siitdc_v4_is_global(addr);
+}
 
 static inline enum siitdc_verdict siitdc_drop(struct siitdc_net *sn,
 					      enum siitdc_stat why)

@@ -41,15 +41,11 @@ static bool map_src(const struct siitdc_config *cfg, struct siitdc_table *t,
 		    __be32 saddr, bool eam_ok, struct in6_addr *out,
 		    enum siitdc_stat *why)
 {
-	struct siitdc_prefix4 p4;
-	struct siitdc_prefix6 p6;
 	struct siitdc_eam *e;
 
 	e = eam_ok ? siitdc_table_lookup4(t, saddr) : NULL;
 	if (e) {
-		siitdc_eam_prefix4(e, &p4);
-		siitdc_eam_prefix6(e, &p6);
-		siitdc_eam_4to6(&p4, &p6, saddr, out);
+		siitdc_eam_map4to6(e, saddr, out);
 		return true;
 	}
 	*why = SIITDC_STAT_DROP_SRC_UNMAPPED;
@@ -95,8 +91,6 @@ static enum siitdc_verdict decide(struct siitdc_net *sn, struct sk_buff *skb,
 	const struct siitdc_config *cfg = rcu_dereference(sn->config);
 	struct siitdc_table *t = rcu_dereference(sn->table);
 	const struct iphdr *iph = ip_hdr(skb);
-	struct siitdc_prefix4 p4;
-	struct siitdc_prefix6 p6;
 	struct siitdc_eam *e;
 	unsigned int need, size;
 	enum siitdc_stat why;
@@ -144,9 +138,7 @@ static enum siitdc_verdict decide(struct siitdc_net *sn, struct sk_buff *skb,
 	if (!siitdc_v4_addr_unicast(iph->saddr))
 		return siitdc_drop(sn, SIITDC_STAT_DROP_SRC_ILLEGAL);
 	x->eam = e;
-	siitdc_eam_prefix4(e, &p4);
-	siitdc_eam_prefix6(e, &p6);
-	siitdc_eam_4to6(&p4, &p6, iph->daddr, &x->daddr);
+	siitdc_eam_map4to6(e, iph->daddr, &x->daddr);
 	/* Row 170: never to multicast, loopback or the like, either side. */
 	if (!siitdc_v4_addr_unicast(iph->daddr) ||
 	    !siitdc_v6_addr_unicast(&x->daddr))

@@ -126,16 +126,12 @@ static bool map_src(struct siitdc_table *t, const struct siitdc_config *cfg,
 		    const struct in6_addr *saddr, __be32 *out,
 		    struct siitdc_eam **eam)
 {
-	struct siitdc_prefix4 p4;
-	struct siitdc_prefix6 p6;
 	struct siitdc_eam *e;
 
 	e = siitdc_table_lookup6(t, saddr);
 	*eam = e;
 	if (e) {
-		siitdc_eam_prefix4(e, &p4);
-		siitdc_eam_prefix6(e, &p6);
-		*out = siitdc_eam_6to4(&p4, &p6, saddr);
+		*out = siitdc_eam_map6to4(e, saddr);
 		return true;
 	}
 	if (!siitdc_v6_in_prefix(saddr, &cfg->pool6))

@@ -12,34 +12,6 @@
 #include "xlat.h"
 
 /*
- * Addresses that may appear as a unicast source or destination on the
- * Internet side (RFC 1812 5.3.7): not "this network" (0/8), loopback,
- * multicast, class E or the limited broadcast.
- */
-bool siitdc_v4_addr_unicast(__be32 addr)
-{
-	u32 a = ntohl(addr);
-
-	return !((a >> 24) == 0 || (a >> 24) == 127 || (a >> 28) >= 0xe);
-}
-
-/* Bytes of the transport header a rewrite touches (its checksum field). */
-unsigned int siitdc_l4_write_len(u8 proto)
-{
-	switch (proto) {
-	case IPPROTO_TCP:
-		return offsetofend(struct tcphdr, check);
-	case IPPROTO_UDP:
-		return sizeof(struct udphdr);
-	case IPPROTO_ICMP:
-	case IPPROTO_ICMPV6:
-		/* Type, code and checksum: the same place in both. */
-		return 4;
-	}
-	return 0;
-}
-
-/*
  * The transport header and payload of each segment a GSO packet becomes:
  * MTU and DF decisions are taken on that, not on skb->len (row 30).
  */
@@ -58,31 +30,6 @@ bool siitdc_v6_addr_unicast(const struct in6_addr *addr)
 
 	return !(type & (IPV6_ADDR_MULTICAST | IPV6_ADDR_LOOPBACK |
 			 IPV6_ADDR_LINKLOCAL | IPV6_ADDR_ANY));
-}
-
-/* denylist4: IPv4 prefixes never translated, in either direction. */
-bool siitdc_v4_denied(const struct siitdc_config *cfg, __be32 addr)
-{
-	unsigned int i;
-
-	for (i = 0; i < cfg->ndeny4; i++)
-		if (siitdc_v4_in_prefix(addr, &cfg->deny4[i]))
-			return true;
-	return false;
-}
-
-/*
- * RFC 6052 3.1: the well-known prefix 64:ff9b::/96 must not represent
- * non-global IPv4 addresses; packets that would need it are dropped.
- */
-bool siitdc_wkp_nonglobal(const struct siitdc_config *cfg, __be32 addr)
-{
-	static const struct in6_addr wkp = {
-		.s6_addr = { 0, 0x64, 0xff, 0x9b },
-	};
-
-	return cfg->pool6.len == 96 && ipv6_addr_equal(&cfg->pool6.addr, &wkp) &&
-	       !siitdc_v4_is_global(addr);
 }
 
 /*

@@ -41,8 +41,6 @@ static bool map4to6(void *priv, __be32 addr, bool as_source,
 		    struct in6_addr *out)
 {
 	const struct mapper *m = priv;
-	struct siitdc_prefix4 p4;
-	struct siitdc_prefix6 p6;
 	struct siitdc_eam *e = NULL;
 
 	/* denylist4 holds for errors and their inner packets too. */
@@ -51,9 +49,7 @@ static bool map4to6(void *priv, __be32 addr, bool as_source,
 	if (!as_source || m->src_eam_ok)
 		e = siitdc_table_lookup4(m->t, addr);
 	if (e) {
-		siitdc_eam_prefix4(e, &p4);
-		siitdc_eam_prefix6(e, &p6);
-		siitdc_eam_4to6(&p4, &p6, addr, out);
+		siitdc_eam_map4to6(e, addr, out);
 		return true;
 	}
 	if (!as_source || !m->cfg->pool6_set ||
@@ -67,16 +63,12 @@ static bool map6to4(void *priv, const struct in6_addr *addr, bool as_source,
 		    __be32 *out)
 {
 	const struct mapper *m = priv;
-	struct siitdc_prefix4 p4;
-	struct siitdc_prefix6 p6;
 	struct siitdc_eam *e;
 
 	if (as_source) {
 		e = siitdc_table_lookup6(m->t, addr);
 		if (e) {
-			siitdc_eam_prefix4(e, &p4);
-			siitdc_eam_prefix6(e, &p6);
-			*out = siitdc_eam_6to4(&p4, &p6, addr);
+			*out = siitdc_eam_map6to4(e, addr);
 			return !siitdc_v4_denied(m->cfg, *out);
 		}
 	}
