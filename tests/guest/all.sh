@@ -27,6 +27,18 @@ table inet guest_pin_keys {
 	chain out { type filter hook output priority 0; }
 }
 EOF
+# The same for the scheduler's wakeup and switch tracepoints: the first
+# trace event or tracer enabled hooks them to record command names, the last
+# one disabled unhooks them (noalloc's counters, table's ftrace order check,
+# each time), patching try_to_wake_up() and __schedule(). A 6.12 guest died
+# of it once, "Oops: int3" in ttwu_do_activate() while a hist trigger went.
+# One rare event (module_load) held on in a stopped instance keeps them
+# hooked for the whole run.
+pin_tr=/sys/kernel/tracing
+[ -d $pin_tr/instances ] || mount -t tracefs nodev $pin_tr
+mkdir -p $pin_tr/instances/guest_pin_cmdline
+echo 0 >$pin_tr/instances/guest_pin_cmdline/tracing_on
+echo 1 >$pin_tr/instances/guest_pin_cmdline/events/module/module_load/enable
 for suite in netns pkt netlink paths table firewall route_cache offload noalloc \
 	hostile conf siitdcd_core siitdcd_dns siitdcd_containers; do
 	[ -f "$dir/$suite.sh" ] || continue
@@ -41,4 +53,6 @@ else
 fi
 nft delete table inet guest_pin_keys
 kill "$pin_pid" 2>/dev/null
+echo 0 >$pin_tr/instances/guest_pin_cmdline/events/module/module_load/enable
+rmdir $pin_tr/instances/guest_pin_cmdline
 exit $rc
