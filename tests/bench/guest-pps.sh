@@ -317,6 +317,8 @@ profile_mode() {
 	if [ "$mode" != "$base" ] && [ -s "/tmp/graph-$base.txt" ]; then
 		echo "# profile $mode vs $base: functions called more (+) or less (-) per packet"
 		python3 "$here/callgraph.py" "/tmp/graph-$base.txt" "$out" | sed "s/^/profile\t$mode\t/"
+		echo "# profile $mode vs $base: instructions per packet by function"
+		python3 "$here/selfcost.py" "/tmp/graph-$base.txt" "$out" | sed "s/^/profile\t$mode\t/"
 	fi
 }
 
