@@ -14,17 +14,22 @@ import re
 import sys
 
 
-def one_packet(path, marker):
+def packet_lines(path, marker):
+    """The trace lines of the middle packet of the trace at PATH."""
     entry = re.compile(r'\b' + re.escape(marker) + r'( \[\w+\])?\(\) \{')
-    call = re.compile(r'\|\s+([^|]*?)\(\)')
     with open(path, errors='replace') as f:
         lines = f.read().split('\n')
     starts = [i for i, line in enumerate(lines) if entry.search(line)]
     if len(starts) < 3:
-        sys.exit(f'callgraph: fewer than 3 packets in {path}')
+        sys.exit(f'{sys.argv[0]}: fewer than 3 packets in {path}')
     mid = len(starts) // 2
+    return lines[starts[mid]:starts[mid + 1]]
+
+
+def one_packet(path, marker):
+    call = re.compile(r'\|\s+([^|]*?)\(\)')
     calls = collections.Counter()
-    for line in lines[starts[mid]:starts[mid + 1]]:
+    for line in packet_lines(path, marker):
         m = call.search('|' + line.rsplit('|', 1)[-1])
         if m:
             calls[re.sub(r' \[\w+\]$', '', m.group(1))] += 1

@@ -21,18 +21,9 @@ import collections
 import re
 import sys
 
+from callgraph import packet_lines
+
 LINE = re.compile(r'\|\s*\d+\)\s*(?:[!#@*+$-]\s*)?(?:([\d.]+) us\s*)?\|\s*(.*)$')
-
-
-def packet_lines(path, marker):
-    entry = re.compile(r'\b' + re.escape(marker) + r'( \[\w+\])?\(\) \{')
-    with open(path, errors='replace') as f:
-        lines = f.read().split('\n')
-    starts = [i for i, line in enumerate(lines) if entry.search(line)]
-    if len(starts) < 3:
-        sys.exit(f'selfcost: fewer than 3 packets in {path}')
-    mid = len(starts) // 2
-    return lines[starts[mid]:starts[mid + 1]]
 
 
 def name_of(text):
