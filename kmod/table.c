@@ -461,6 +461,16 @@ void siitdc_table_del(struct siitdc_table *t, struct siitdc_eam *e)
 	siitdc_table_release(e);
 }
 
+/* Unlinks @e, shows it to @fn unlinked (see table.h), frees it later. */
+static void del_shown(struct siitdc_table *t, struct siitdc_eam *e,
+		      void (*fn)(struct siitdc_eam *e, void *arg), void *arg)
+{
+	siitdc_table_unlink(t, e);
+	if (fn)
+		fn(e, arg);
+	siitdc_table_release(e);
+}
+
 u32 siitdc_table_flush(struct siitdc_table *t, const char *owner,
 		       void (*fn)(struct siitdc_eam *e, void *arg), void *arg)
 {
@@ -470,10 +480,7 @@ u32 siitdc_table_flush(struct siitdc_table *t, const char *owner,
 	list_for_each_entry_safe(e, tmp, &t->entries, list) {
 		if (owner && strcmp(owner, e->owner))
 			continue;
-		siitdc_table_unlink(t, e);
-		if (fn)
-			fn(e, arg);
-		siitdc_table_release(e);
+		del_shown(t, e, fn, arg);
 		n++;
 		if (!(n % 1024))
 			cond_resched();
@@ -528,10 +535,7 @@ void siitdc_table_expire(struct siitdc_table *t,
 				continue;
 			if (grace_extends(t, e, now))
 				continue;
-			siitdc_table_unlink(t, e);
-			if (fn)
-				fn(e, arg);
-			siitdc_table_release(e);
+			del_shown(t, e, fn, arg);
 		}
 	}
 	t->wheel_done = sec;
