@@ -31,25 +31,18 @@ A_EAM, EAM_V4_ADDR = 1, 1
 
 
 def family_and_group(g):
-    name = b'siitdc'
-    payload = struct.pack('=HH', 4 + len(name) + 1, nlraw.CTRL_ATTR_FAMILY_NAME)
-    payload += name + b'\0' + b'\0' * (-(len(name) + 1) % 4)
-    g.send(nlraw.GENL_ID_CTRL, nlraw.CTRL_CMD_GETFAMILY,
-           nlraw.NLM_F_REQUEST | nlraw.NLM_F_ACK, payload)
+    got, err, _ = g.family_attrs('siitdc')
     fam = grp = None
-    for kind, _, body in g.recv():
-        if kind == 'error':
-            break
-        for t, data in nlraw.attrs(body):
-            if t == nlraw.CTRL_ATTR_FAMILY_ID:
-                fam = struct.unpack('=H', data[:2])[0]
-            elif t == CTRL_ATTR_MCAST_GROUPS:
-                for _, nest in nlraw.attrs(data):
-                    a = dict(nlraw.attrs(nest))
-                    if a.get(CTRL_ATTR_MCAST_GRP_NAME, b'').rstrip(b'\0') == b'events':
-                        grp = struct.unpack('=I', a[CTRL_ATTR_MCAST_GRP_ID])[0]
+    for t, data in got or ():
+        if t == nlraw.CTRL_ATTR_FAMILY_ID:
+            fam = struct.unpack('=H', data[:2])[0]
+        elif t == CTRL_ATTR_MCAST_GROUPS:
+            for _, nest in nlraw.attrs(data):
+                a = dict(nlraw.attrs(nest))
+                if a.get(CTRL_ATTR_MCAST_GRP_NAME, b'').rstrip(b'\0') == b'events':
+                    grp = struct.unpack('=I', a[CTRL_ATTR_MCAST_GRP_ID])[0]
     if fam is None or grp is None:
-        sys.exit('evgone: no siitdc family or events group')
+        sys.exit('evgone: no siitdc family or events group (error %d)' % err)
     return fam, grp
 
 

@@ -243,18 +243,28 @@ class Genl:
                     return
                 yield 'reply', msg[16], msg[20:]
 
-    def family(self, name):
+    def family_attrs(self, name):
+        """The attributes of the controller's reply about family NAME:
+        (list of (type, data), 0, {}), or (None, errno, extack)."""
         payload = struct.pack('=HH', 4 + len(name) + 1, CTRL_ATTR_FAMILY_NAME)
         payload += name.encode() + b'\0'
         payload += b'\0' * (-len(payload) % 4)
-        self.send(GENL_ID_CTRL, CTRL_CMD_GETFAMILY, NLM_F_REQUEST, payload)
+        self.send(GENL_ID_CTRL, CTRL_CMD_GETFAMILY, NLM_F_REQUEST | NLM_F_ACK,
+                  payload)
+        got = None
         for kind, a, b in self.recv():
-            if kind == 'error':
+            if kind == 'reply':
+                got = list(attrs(b))
+            elif a:
                 return None, a, b
-            for t, data in attrs(b):
-                if t == CTRL_ATTR_FAMILY_ID:
-                    return struct.unpack('=H', data[:2])[0], 0, {}
-        return None, errno.ENOENT, {}
+        return (got, 0, {}) if got is not None else (None, errno.ENOENT, {})
+
+    def family(self, name):
+        got, err, ext = self.family_attrs(name)
+        for t, data in got or ():
+            if t == CTRL_ATTR_FAMILY_ID:
+                return struct.unpack('=H', data[:2])[0], 0, {}
+        return None, err or errno.ENOENT, ext
 
 
 def errname(err):
