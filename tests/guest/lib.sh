@@ -109,6 +109,30 @@ for i in range(20000):
 '
 }
 
+# Kernel text patched while another vCPU may be running it (ftrace,
+# kprobes, tracepoints and static keys all patch with an int3 first) has
+# crashed TCG guests with "Oops: int3": QEMU let a CPU meet the int3 after
+# the kernel had finished the patch and no longer expected it (seen in
+# __netif_receive_skb_core, ttwu_do_activate, _raw_spin_lock_irq). On
+# hardware the kernel's sync IPIs rule that out. Suites that trace take
+# every CPU but 0 offline around it (cpus_solo), and bring them back
+# (cpus_all) when done; with one CPU there is no cross-modifying code.
+cpus_solo() {
+	local f
+	for f in /sys/devices/system/cpu/cpu[1-9]*/online; do
+		[ -f "$f" ] || continue
+		[ "$(cat "$f")" = 0 ] || echo 0 >"$f" || return 1
+	done
+}
+
+cpus_all() {
+	local f
+	for f in /sys/devices/system/cpu/cpu[1-9]*/online; do
+		[ -f "$f" ] || continue
+		[ "$(cat "$f")" = 1 ] || echo 1 >"$f" || return 1
+	done
+}
+
 load_module() {
 	if ! grep -q '^siitdc ' /proc/modules; then
 		insmod "$SIITDC_KO"

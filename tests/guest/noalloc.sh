@@ -58,7 +58,10 @@ die() { echo "not ok noalloc: $*"; exit 1; }
 
 [ -d $T/events ] || mount -t tracefs nodev $T || die "mount tracefs"
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+trap 'cpus_all; rm -rf "$work"' EXIT
+# Kprobes, tracepoints and the graph tracer patch kernel text: CPU 0 alone
+# (lib.sh, cpus_solo), where the senders are pinned and the counts read.
+cpus_solo || die "take the CPUs other than 0 offline"
 
 load_module
 topo_up
@@ -80,7 +83,7 @@ ip -n br link set dev tp up
 # One queue stays attached throughout, so the tap never loses its carrier.
 ip netns exec br $PY "$here/noalloc.py" tp hold >"$work/hold.out" 2>&1 &
 HOLD_PID=$!
-trap 'kill $HOLD_PID 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $HOLD_PID 2>/dev/null; cpus_all; rm -rf "$work"' EXIT
 n br sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.tp.rp_filter=0
 # pktgen outruns the receive side at times: a deep backlog loses nothing.
 sysctl -qw net.core.netdev_max_backlog=100000

@@ -7,7 +7,7 @@ T_GROUP=table
 . "$(dirname "$0")/lib.sh"
 
 work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null; cpus_all; rm -rf "$work"' EXIT
 
 # N single-address entries from 198.18.0.0/15 <-> 2001:db8:a::/96.
 gen() {	# FIRST COUNT [EXTRA WORDS]
@@ -126,6 +126,13 @@ TR=/sys/kernel/tracing
 [ -d $TR/instances ] || mount -t tracefs nodev $TR
 TI=$TR/instances/siitdc_table_order
 mkdir -p $TI
+echo 0 > $TI/tracing_on
+# The tracer patches text on and off with CPU 0 alone (lib.sh, cpus_solo);
+# the deletions and expiries run with every CPU, as in production.
+check "ftrace: the tracer is switched on with CPU 0 alone" cpus_solo
+echo 'siitdc_table_unlink siitdc_notify_eam' > $TI/set_ftrace_filter
+echo function > $TI/current_tracer
+cpus_all
 gen 800000 300 ttl 6 > "$work/gone-ttl"
 gen 801000 60 > "$work/gone-del"
 n br /usr/bin/python3 "$here/evgone.py" 60 360 > "$work/evgone" 2>&1 & pe=$!
@@ -133,14 +140,14 @@ for _ in $(seq 50); do grep -q ready "$work/evgone" && break; sleep 0.2; done
 check "events: the listener is ready" grep -q ready "$work/evgone"
 siitctl -b "$work/gone-ttl"
 siitctl -b "$work/gone-del"
-echo 'siitdc_table_unlink siitdc_notify_eam' > $TI/set_ftrace_filter
-echo function > $TI/current_tracer
 echo 1 > $TI/tracing_on
 awk '{ print $2 }' "$work/gone-del" | while read -r a; do siitctl del "$a"; done
 wait $pe
 echo 0 > $TI/tracing_on
 order=$(awk '/ siitdc_table_unlink <-/ { printf "U" } / siitdc_notify_eam <-/ { printf "N" }' $TI/trace)
+cpus_solo
 echo nop > $TI/current_tracer
+cpus_all
 rmdir $TI
 check_eq "events: 300 expiries and 60 deletions, each entry gone when its event came" \
 	"events 360 present 0" "$(tail -n 1 "$work/evgone")"
