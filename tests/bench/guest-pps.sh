@@ -29,6 +29,16 @@
 #   jool4      Jool SIIT, one EAM entry; as siit4
 #   jool6      Jool SIIT; as siit6
 #   siit4@N, siit6@N   (--entries N) siitdc with N extra EAM entries
+#   tso-plain4, tso-siit4, tso-jool4, tso-plain6, tso-siit6, tso-jool6
+#              as plain4 ... jool6, but TCP: GSO super-frames of 63,360
+#              bytes of payload (44 segments of 1440) written by
+#              tsoblast.py into a tap of br (tn), as a NIC with GRO hands
+#              a TCP flow to the BR; offloads stay on, so the frames
+#              cross whole.  Timed by tsoblast.py (first to last write;
+#              tun receives each frame in the writer's context).
+#   tso-drop4, tso-drop6   the same frames, dropped at tn's tc ingress: the
+#              writer's and tun's own cost, which report.py subtracts to
+#              give the BR's work per frame of TCP.
 #
 # Each round enters every group (loads its modules) once, in an order that
 # rotates from round to round, and runs each of its modes: a warm-up run,
@@ -45,12 +55,16 @@ here=$(cd "$(dirname "$0")" && pwd)
 PKTS=30000
 WARM=3000
 ROUNDS=5
-MODES="plain4 plain6 siit-idle siit-pass siit4 siit6 jool-pass jool4 jool6"
+MODES="plain4 plain6 siit-idle siit-pass siit4 siit6 jool-pass jool4 jool6
+	tso-drop4 tso-plain4 tso-siit4 tso-jool4 tso-drop6 tso-plain6 tso-siit6 tso-jool6"
+TSO_PKTS=3000
+TSO_WARM=300
 ENTRIES=
 PROFILE=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--pkts) PKTS=$2; shift 2 ;;
+	--tso-pkts) TSO_PKTS=$2; shift 2 ;;
 	--warm) WARM=$2; shift 2 ;;
 	--rounds) ROUNDS=$2; shift 2 ;;
 	--modes) MODES=$(echo "$2" | tr , ' '); shift 2 ;;
@@ -73,6 +87,7 @@ UDP_DPORT=5000
 SIZE4=60
 SIZE6=80
 JOOL=${JOOL_DIR:+$JOOL_DIR/jool_siit}
+PY=/usr/bin/python3
 
 log() { echo "# $*"; }
 die() { echo "guest-pps: FATAL: $*" >&2; exit 1; }
@@ -80,6 +95,9 @@ die() { echo "guest-pps: FATAL: $*" >&2; exit 1; }
 # mode_table: MODE GROUP KIND DEST
 #   KIND 4 = pktgen IPv4 in cli on c0, counted at s0
 #   KIND 6 = pktgen IPv6 in srv on s0, counted at c0
+#   KIND T4 = TCP super-frames, IPv4 from cli's address, into tn; counted at s0
+#   KIND T6 = TCP super-frames, IPv6 from srv's address, into tn; counted at c0
+#   KIND D4, D6 = as T4, T6, dropped at tn's ingress; counted at tn
 mode_table() {
 	cat <<EOF
 plain4     none       4 $PLAIN4_DST
@@ -91,6 +109,14 @@ siit6      siitdc     6 $CLI6
 jool-pass  jool       4 $PLAIN4_DST
 jool4      jool       4 $SRV4
 jool6      jool       6 $CLI6
+tso-drop4  none       D4 $PLAIN4_DST
+tso-plain4 none       T4 $PLAIN4_DST
+tso-siit4  siitdc     T4 $SRV4
+tso-jool4  jool       T4 $SRV4
+tso-drop6  none       D6 $PLAIN6_DST
+tso-plain6 none       T6 $PLAIN6_DST
+tso-siit6  siitdc     T6 $CLI6
+tso-jool6  jool       T6 $CLI6
 EOF
 	for n in $ENTRIES; do
 		echo "siit4@$n siitdc@$n 4 $SRV4"
@@ -164,6 +190,15 @@ group_leave_jool() { unload_all; }
 # Per-mode set-up outside the measurement (optional functions).
 mode_pre_jool-pass() { n br "$JOOL" denylist4 add "$PLAIN4_NET" >/dev/null; }
 mode_post_jool-pass() { n br "$JOOL" denylist4 remove "$PLAIN4_NET" >/dev/null; }
+tap_drop_on() {
+	tc -n br qdisc add dev tn clsact &&
+		tc -n br filter add dev tn ingress matchall action drop
+}
+tap_drop_off() { tc -n br qdisc del dev tn clsact; }
+mode_pre_tso-drop4() { tap_drop_on; }
+mode_post_tso-drop4() { tap_drop_off; }
+mode_pre_tso-drop6() { tap_drop_on; }
+mode_post_tso-drop6() { tap_drop_off; }
 
 group_enter() {	# GROUP
 	case $1 in
@@ -244,10 +279,29 @@ sysctr() {
 	echo "$cs $pg"
 }
 
+# send_tso KIND DEST COUNT: as send, for the T and D kinds (tsoblast.py).
+send_tso() {
+	local kind=$1 dst=$2 count=$3 src=$CLI4 far=srv fdev=s0 r0 r1 b0 b1 c0 c1 p0 p1 res
+	case $kind in
+	T6) src=$SRV6 far=cli fdev=c0 ;;
+	D4) far=br fdev=tn ;;
+	D6) src=$SRV6 far=br fdev=tn ;;
+	esac
+	read -r r0 b0 <<<"$(rxstat "$far" "$fdev")"
+	read -r c0 p0 <<<"$(sysctr)"
+	res=$(n br "$PY" "$here/tsoblast.py" tn "$src" "$dst" "$count") || return 1
+	read -r c1 p1 <<<"$(sysctr)"
+	read -r r1 b1 <<<"$(rxstat "$far" "$fdev")"
+	# sent COUNT NS
+	echo "$res" | awk -v rx=$((r1 - r0)) -v rb=$((b1 - b0)) -v cs=$((c1 - c0)) -v pa=$((p1 - p0)) '
+		$1 == "sent" { printf "%d %d %d %d %d %d\n", $2, rx, $3, rb, cs, pa }'
+}
+
 # send KIND DEST COUNT: prints "SENT RECEIVED NSEC RXBYTES CTXT".
 send() {
 	local kind=$1 dst=$2 count=$3 ns dev far fdev key r0 r1 b0 b1 res c0 c1 p0 p1
 	case $kind in
+	[TD][46]) send_tso "$@"; return ;;
 	4) ns=cli dev=c0 far=srv fdev=s0 key=dst ;;
 	6) ns=srv dev=s0 far=cli fdev=c0 key=dst6 ;;
 	esac
@@ -271,9 +325,11 @@ EOF
 # --- Runs -------------------------------------------------------------------
 run_mode() {	# MODE ROUND
 	local mode=$1 round=$2 kind=${MODE_KIND[$1]} dst=${MODE_DST[$1]} r
+	local warm=$WARM pkts=$PKTS
+	case $kind in [TD]*) warm=$TSO_WARM pkts=$TSO_PKTS ;; esac
 	if declare -F "mode_pre_$mode" >/dev/null; then "mode_pre_$mode" || return 1; fi
-	send "$kind" "$dst" "$WARM" >/dev/null || return 1
-	r=$(send "$kind" "$dst" "$PKTS") || return 1
+	send "$kind" "$dst" "$warm" >/dev/null || return 1
+	r=$(send "$kind" "$dst" "$pkts") || return 1
 	if declare -F "mode_post_$mode" >/dev/null; then "mode_post_$mode"; fi
 	# A run that lost more than 0.1 % is reported, and discarded (status
 	# "loss") by report.py.
@@ -350,6 +406,16 @@ for e in "cli c0" "srv s0"; do
 	tc -n "$1" qdisc add dev "$2" clsact || die "tc clsact on $2"
 	tc -n "$1" filter add dev "$2" ingress matchall action drop || die "tc drop on $2"
 done
+# The tap "NIC" of br for the TCP super-frames; one queue held attached, so
+# it keeps its carrier (losing it flushes br's route cache).
+modprobe tun 2>/dev/null
+[ -e /dev/net/tun ] || { mkdir -p /dev/net; mknod /dev/net/tun c 10 200; }
+ip -n br tuntap add dev tn mode tap multi_queue || die "tap tn"
+ip -n br link set dev tn up
+n br "$PY" "$here/tsoblast.py" tn hold >/dev/null 2>&1 &
+TAP_HOLD=$!
+trap 'kill $TAP_HOLD 2>/dev/null' EXIT
+n br sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.tn.rp_filter=0
 rmmod siitdc
 for p in $(pgrep ksoftirqd); do chrt -f -p 50 "$p"; done
 pg_setup

@@ -109,6 +109,30 @@ def main():
         if b:
             lines.append("  %-44s %7.3f" % (
                 "overhead ratio (siit-pass-plain4)/(jool-pass-plain4)", a / b))
+    tso_payload = 63360	# tsoblast.py: 44 segments of 1440 bytes
+    for d, name in (("4", "IPv4 -> IPv6"), ("6", "IPv6 -> IPv4")):
+        drop = "tso-drop" + d
+        if drop not in med:
+            continue
+        work = {m: med["tso-%s%s" % (m, d)] - med[drop]
+                for m in ("plain", "siit", "jool") if "tso-%s%s" % (m, d) in med}
+        lines.append("TCP super-frames, %s (%d bytes of payload a frame; "
+                     "the BR's work = mode - %s, the writer's and tun's part):"
+                     % (name, tso_payload, drop))
+        for m, label in (("plain", "plain forwarding"), ("siit", "siitdc"),
+                         ("jool", "Jool")):
+            if m in work:
+                lines.append("  %-44s %7.0f %s  (%.1f per KB)" % (
+                    "BR work a frame, " + label + ":", work[m], unit,
+                    work[m] * 1024 / tso_payload))
+        if "siit" in work and "plain" in work and work["plain"] > 0:
+            lines.append("  %-44s %7.3f" % ("BR work, siitdc / plain forwarding:",
+                                            work["siit"] / work["plain"]))
+        if "siit" in work and "jool" in work and work["siit"] > 0:
+            lines.append("  %-44s %7.3f" % (
+                "BR TCP throughput, siitdc / Jool (work ratio):",
+                work["jool"] / work["siit"]))
+        ratio("whole path, siitdc vs Jool:", "tso-siit" + d, "tso-jool" + d)
     big = [m for m in order if "@" in m]
     if big:
         lines.append("EAM table size (N extra entries):")

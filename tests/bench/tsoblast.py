@@ -1,0 +1,108 @@
+# SPDX-License-Identifier: GPL-2.0
+"""
+TCP super-frame blaster for tests/bench/guest-pps.sh (the "tso" kinds):
+writes one prebuilt TCP frame of 44 segments' payload COUNT times into the
+tap device TAP with a virtio-net header that makes it a GSO packet
+(TCPV4 or TCPV6, gso_size 1440, checksum partial), as a NIC with GRO (or a
+VM's virtio-net with TSO) hands the BR a TCP flow: one skb for 63,360
+bytes of payload. tun builds each skb and receives it at once, in this
+task with bottom halves off, so the BR's forwarding runs before write()
+returns and the time from the first to the last write is the whole path.
+
+  tsoblast.py TAP SRC DST COUNT
+  tsoblast.py TAP hold
+
+SRC/DST: IPv4 or IPv6 addresses (both of the same family); the Ethernet
+destination is TAP's own address. TAP must exist, multi-queue. Prints
+"sent COUNT NS" (guest clock, monotonic). "hold" keeps a queue attached
+until killed, so the tap keeps its carrier between runs.
+Only the standard library: python3 starts fast and writes in a tight loop.
+"""
+
+import fcntl
+import ipaddress
+import os
+import struct
+import sys
+import time
+
+TUNSETIFF = 0x400454ca
+TUNSETVNETHDRSZ = 0x400454d8
+IFF_TAP = 0x0002
+IFF_NO_PI = 0x1000
+IFF_MULTI_QUEUE = 0x0100
+IFF_VNET_HDR = 0x4000
+VIRTIO_NET_HDR_F_NEEDS_CSUM = 1
+GSO_TCPV4, GSO_TCPV6 = 1, 4
+MSS = 1440			# 1440 + 40 + 20 = 1500: fits both families' MTU
+SEGS = 44
+PAYLOAD = MSS * SEGS		# 63,360 bytes
+
+
+def csum16(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return s
+
+
+def frame(smac, dmac, src, dst):
+    six = ":" in src
+    sa, da = (ipaddress.ip_address(a).packed for a in (src, dst))
+    tcp_len = 20 + PAYLOAD
+    # Checksum partial: the field holds the pseudo-header sum, as a
+    # sender's TCP stack leaves it for the NIC (or for GSO) to finish.
+    pseudo = sa + da + struct.pack("!IxxxB" if six else "!xBH",
+                                   *((tcp_len, 6) if six else (6, tcp_len)))
+    tcp = struct.pack("!HHIIBBHHH", 40000, 5001, 1, 1, 5 << 4, 0x10,
+                      65535, csum16(pseudo), 0)
+    if six:
+        l3 = struct.pack("!IHBB", 6 << 28, tcp_len, 6, 64) + sa + da
+        etype, gso = 0x86dd, GSO_TCPV6
+    else:
+        l3 = struct.pack("!BBHHHBBH", 0x45, 0, 20 + tcp_len, 1, 0x4000,
+                         64, 6, 0) + sa + da
+        l3 = l3[:10] + struct.pack("!H", 0xffff - csum16(l3)) + l3[12:]
+        etype, gso = 0x0800, GSO_TCPV4
+    hdrs = dmac + smac + struct.pack("!H", etype) + l3 + tcp
+    l4off = 14 + len(l3)
+    vnet = struct.pack("<BBHHHH", VIRTIO_NET_HDR_F_NEEDS_CSUM, gso,
+                       len(hdrs), MSS, l4off, 16)
+    return vnet + hdrs + bytes(PAYLOAD)
+
+
+def attach(tap):
+    fd = os.open("/dev/net/tun", os.O_RDWR)
+    fcntl.ioctl(fd, TUNSETIFF, struct.pack(
+        "16sH", tap.encode(), IFF_TAP | IFF_NO_PI | IFF_MULTI_QUEUE | IFF_VNET_HDR))
+    fcntl.ioctl(fd, TUNSETVNETHDRSZ, struct.pack("i", 10))
+    return fd
+
+
+def main():
+    if len(sys.argv) == 3 and sys.argv[2] == "hold":
+        attach(sys.argv[1])
+        print("holding", flush=True)
+        while True:
+            time.sleep(3600)
+    if len(sys.argv) != 5:
+        sys.exit(__doc__)
+    tap, src, dst, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+    with open("/sys/class/net/%s/address" % tap) as f:
+        dmac = bytes.fromhex(f.read().strip().replace(":", ""))
+    fd = attach(tap)
+    raw = frame(b"\x02\0\0\0\0\x01", dmac, src, dst)
+    write = os.write
+    t0 = time.monotonic_ns()
+    for _ in range(count):
+        if write(fd, raw) != len(raw):
+            sys.exit("tsoblast: short write")
+    t1 = time.monotonic_ns()
+    print("sent %d %d" % (count, t1 - t0), flush=True)
+    os.close(fd)
+
+
+if __name__ == "__main__":
+    main()
