@@ -32,7 +32,7 @@
 #   tso-plain4, tso-siit4, tso-jool4, tso-plain6, tso-siit6, tso-jool6
 #              as plain4 ... jool6, but TCP: GSO super-frames of 63,360
 #              bytes of payload (44 segments of 1440) written by
-#              tsoblast.py into a tap of br (tn), as a NIC with GRO hands
+#              tests/guest/tsoblast.py into a tap of br (tn), as a NIC with GRO hands
 #              a TCP flow to the BR; offloads stay on, so the frames
 #              cross whole.  Timed by tsoblast.py (first to last write;
 #              tun receives each frame in the writer's context).
@@ -289,7 +289,7 @@ send_tso() {
 	esac
 	read -r r0 b0 <<<"$(rxstat "$far" "$fdev")"
 	read -r c0 p0 <<<"$(sysctr)"
-	res=$(n br "$PY" "$here/tsoblast.py" tn "$src" "$dst" "$count") || return 1
+	res=$(n br "$PY" "$here/../guest/tsoblast.py" tn "$src" "$dst" "$count") || return 1
 	read -r c1 p1 <<<"$(sysctr)"
 	read -r r1 b1 <<<"$(rxstat "$far" "$fdev")"
 	# sent COUNT NS
@@ -412,7 +412,7 @@ modprobe tun 2>/dev/null
 [ -e /dev/net/tun ] || { mkdir -p /dev/net; mknod /dev/net/tun c 10 200; }
 ip -n br tuntap add dev tn mode tap multi_queue || die "tap tn"
 ip -n br link set dev tn up
-n br "$PY" "$here/tsoblast.py" tn hold >/dev/null 2>&1 &
+n br "$PY" "$here/../guest/tsoblast.py" tn hold >/dev/null 2>&1 &
 TAP_HOLD=$!
 trap 'kill $TAP_HOLD 2>/dev/null' EXIT
 n br sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.tn.rp_filter=0

@@ -339,6 +339,54 @@ udp_gso 64 "br b4 tx off tx-udp-segmentation off" ", BR egress segments in softw
 # (1280): siitdc segments the GSO packet and fragments each datagram.
 udp_gso 46 "" " DF=0 over lowest-ipv6-mtu" 1400 --df off
 
+# --- 5. The largest IPv6 payload an IPv4 packet holds (row 171) ------------------
+# An IPv4 packet ends at 65535 bytes, so an IPv6 payload over 65515 bytes has
+# no IPv4 form. Such a packet is a 65,570-byte frame, more than any MTU lets
+# a veth carry: it comes as GRO or a virtio NIC would hand it to the BR, one
+# TCP GSO skb written into a tap of br (tsoblast.py). nft counters see it
+# leave the BR (IPv4 postrouting: one packet, by its IPv4 length) and arrive
+# at the client (in segments: 65535 bytes and a MAC header are more than a
+# veth's gso_max_size, so it segments the packet on its way out).
+modprobe tun 2>/dev/null
+[ -e /dev/net/tun ] || { mkdir -p /dev/net; mknod /dev/net/tun c 10 200; }
+ip -n br tuntap add dev tg mode tap multi_queue
+ip -n br link set dev tg up
+for h in "br postrouting" "cli prerouting"; do
+	set -- $h
+	n "$1" nft -f - <<EOF
+table ip row171 {
+	counter big { }
+	chain c {
+		type filter hook $2 priority 0;
+		tcp dport 5001 counter name big
+	}
+}
+EOF
+done
+n cli nft add rule ip row171 c tcp dport 5001 drop
+big6() {	# TCP-DATA-BYTES: one IPv6 GSO frame SRV6 -> CLI6 into tg
+	n br /usr/bin/python3 "$here/tsoblast.py" tg "$SRV6" "$CLI6" 1 "$1" >/dev/null
+}
+left() {	# "PACKETS BYTES" of IPv4 the BR has sent on
+	n br nft list counter ip row171 big | awk '$1 == "packets" { print $2, $4 }'
+}
+data_in() {	# TCP data bytes the client has received (20 + 20 header bytes a packet)
+	n cli nft list counter ip row171 big | awk '$1 == "packets" { print $4 - 40 * $2 }'
+}
+t0=$(stat drop_too_big)
+big6 65495
+check_eq "row171-largest: a 65515-byte IPv6 payload leaves the BR as one 65535-byte IPv4 packet" \
+	"1 65535" "$(left)"
+check_eq "row171-largest: ... whose 65495 bytes of TCP data all reach the client" \
+	65495 "$(data_in)"
+check_eq "row171-largest: ... and nothing is counted as too big" "$t0" "$(stat drop_too_big)"
+big6 65496
+check_eq "row171-over: a 65516-byte IPv6 payload is dropped, counted as drop_too_big" \
+	"$((t0 + 1))" "$(stat drop_too_big)"
+check_eq "row171-over: ... and nothing more leaves the BR" "1 65535" "$(left)"
+n br nft delete table ip row171
+n cli nft delete table ip row171
+
 baseline
 topo_down
 if dmesg | grep -E 'WARNING:|BUG:|Oops|general protection|UBSAN|KASAN'; then

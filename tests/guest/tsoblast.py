@@ -1,15 +1,16 @@
 # SPDX-License-Identifier: GPL-2.0
 """
-TCP super-frame blaster for tests/bench/guest-pps.sh (the "tso" kinds):
-writes one prebuilt TCP frame of 44 segments' payload COUNT times into the
-tap device TAP with a virtio-net header that makes it a GSO packet
-(TCPV4 or TCPV6, gso_size 1440, checksum partial), as a NIC with GRO (or a
-VM's virtio-net with TSO) hands the BR a TCP flow: one skb for 63,360
-bytes of payload. tun builds each skb and receives it at once, in this
-task with bottom halves off, so the BR's forwarding runs before write()
-returns and the time from the first to the last write is the whole path.
+TCP super-frame writer, for tests/bench/guest-pps.sh (the "tso" modes) and
+tests/guest/offload.sh (row 171): writes one prebuilt TCP frame COUNT
+times into the tap device TAP with a virtio-net header that makes it a GSO
+packet (TCPV4 or TCPV6, gso_size 1440, checksum partial), as a NIC with
+GRO (or a VM's virtio-net with TSO) hands the BR a TCP flow: one skb for
+PAYLOAD bytes of TCP data (default 63,360: 44 segments). tun builds each
+skb and receives it at once, in this task with bottom halves off, so the
+BR's forwarding runs before write() returns and the time from the first to
+the last write is the whole path.
 
-  tsoblast.py TAP SRC DST COUNT
+  tsoblast.py TAP SRC DST COUNT [PAYLOAD]
   tsoblast.py TAP hold
 
 SRC/DST: IPv4 or IPv6 addresses (both of the same family); the Ethernet
@@ -35,8 +36,7 @@ IFF_VNET_HDR = 0x4000
 VIRTIO_NET_HDR_F_NEEDS_CSUM = 1
 GSO_TCPV4, GSO_TCPV6 = 1, 4
 MSS = 1440			# 1440 + 40 + 20 = 1500: fits both families' MTU
-SEGS = 44
-PAYLOAD = MSS * SEGS		# 63,360 bytes
+PAYLOAD = MSS * 44		# 63,360 bytes
 
 
 def csum16(data):
@@ -48,10 +48,10 @@ def csum16(data):
     return s
 
 
-def frame(smac, dmac, src, dst):
+def frame(smac, dmac, src, dst, payload=PAYLOAD):
     six = ":" in src
     sa, da = (ipaddress.ip_address(a).packed for a in (src, dst))
-    tcp_len = 20 + PAYLOAD
+    tcp_len = 20 + payload
     # Checksum partial: the field holds the pseudo-header sum, as a
     # sender's TCP stack leaves it for the NIC (or for GSO) to finish.
     pseudo = sa + da + struct.pack("!IxxxB" if six else "!xBH",
@@ -70,7 +70,7 @@ def frame(smac, dmac, src, dst):
     l4off = 14 + len(l3)
     vnet = struct.pack("<BBHHHH", VIRTIO_NET_HDR_F_NEEDS_CSUM, gso,
                        len(hdrs), MSS, l4off, 16)
-    return vnet + hdrs + bytes(PAYLOAD)
+    return vnet + hdrs + bytes(payload)
 
 
 def attach(tap):
@@ -87,13 +87,14 @@ def main():
         print("holding", flush=True)
         while True:
             time.sleep(3600)
-    if len(sys.argv) != 5:
+    if len(sys.argv) not in (5, 6):
         sys.exit(__doc__)
     tap, src, dst, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+    payload = int(sys.argv[5]) if len(sys.argv) == 6 else PAYLOAD
     with open("/sys/class/net/%s/address" % tap) as f:
         dmac = bytes.fromhex(f.read().strip().replace(":", ""))
     fd = attach(tap)
-    raw = frame(b"\x02\0\0\0\0\x01", dmac, src, dst)
+    raw = frame(b"\x02\0\0\0\0\x01", dmac, src, dst, payload)
     write = os.write
     t0 = time.monotonic_ns()
     for _ in range(count):
