@@ -117,21 +117,15 @@ for i in range(20000):
 # hardware the kernel's sync IPIs rule that out. Suites that trace take
 # every CPU but 0 offline around it (cpus_solo), and bring them back
 # (cpus_all) when done; with one CPU there is no cross-modifying code.
-cpus_solo() {
+cpus_online() {	# 0|1: every CPU but CPU 0 offline (0) or online (1)
 	local f
 	for f in /sys/devices/system/cpu/cpu[1-9]*/online; do
 		[ -f "$f" ] || continue
-		[ "$(cat "$f")" = 0 ] || echo 0 >"$f" || return 1
+		[ "$(cat "$f")" = "$1" ] || echo "$1" >"$f" || return 1
 	done
 }
-
-cpus_all() {
-	local f
-	for f in /sys/devices/system/cpu/cpu[1-9]*/online; do
-		[ -f "$f" ] || continue
-		[ "$(cat "$f")" = 1 ] || echo 1 >"$f" || return 1
-	done
-}
+cpus_solo() { cpus_online 0; }
+cpus_all() { cpus_online 1; }
 
 load_module() {
 	if ! grep -q '^siitdc ' /proc/modules; then

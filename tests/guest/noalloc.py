@@ -21,10 +21,8 @@ and go (losing it flushes the BR's IPv4 route cache, and the next packet
 would allocate a route).  Run with /usr/bin/python3 (python3-scapy).
 """
 
-import fcntl
 import logging
 import os
-import struct
 import sys
 import time
 
@@ -32,10 +30,7 @@ logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
 from scapy.all import (Ether, IP, IPv6, TCP, UDP, ICMP,  # noqa: E402
                        ICMPv6EchoRequest, Raw, get_if_hwaddr)
 
-TUNSETIFF = 0x400454ca
-IFF_TAP = 0x0002
-IFF_NO_PI = 0x1000
-IFF_MULTI_QUEUE = 0x0100
+from tapdev import attach, hold  # noqa: E402
 
 
 def frame(dmac, kind, src, dst):
@@ -54,19 +49,9 @@ def frame(dmac, kind, src, dst):
     return bytes(Ether(src="02:00:00:00:00:01", dst=dmac) / l3 / l4 / payload)
 
 
-def attach(tap):
-    fd = os.open("/dev/net/tun", os.O_RDWR)
-    fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", tap.encode(),
-                                           IFF_TAP | IFF_NO_PI | IFF_MULTI_QUEUE))
-    return fd
-
-
 def main():
     if len(sys.argv) == 3 and sys.argv[2] == "hold":
-        attach(sys.argv[1])
-        print("holding", flush=True)
-        while True:
-            time.sleep(3600)
+        hold(sys.argv[1])
     if len(sys.argv) not in (6, 7):
         sys.exit(__doc__)
     tap, kind, src, dst, count = sys.argv[1:6]

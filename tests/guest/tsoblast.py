@@ -20,19 +20,14 @@ until killed, so the tap keeps its carrier between runs.
 Only the standard library: python3 starts fast and writes in a tight loop.
 """
 
-import fcntl
 import ipaddress
 import os
 import struct
 import sys
 import time
 
-TUNSETIFF = 0x400454ca
-TUNSETVNETHDRSZ = 0x400454d8
-IFF_TAP = 0x0002
-IFF_NO_PI = 0x1000
-IFF_MULTI_QUEUE = 0x0100
-IFF_VNET_HDR = 0x4000
+from tapdev import attach, hold
+
 VIRTIO_NET_HDR_F_NEEDS_CSUM = 1
 GSO_TCPV4, GSO_TCPV6 = 1, 4
 MSS = 1440			# 1440 + 40 + 20 = 1500: fits both families' MTU
@@ -73,27 +68,16 @@ def frame(smac, dmac, src, dst, payload=PAYLOAD):
     return vnet + hdrs + bytes(payload)
 
 
-def attach(tap):
-    fd = os.open("/dev/net/tun", os.O_RDWR)
-    fcntl.ioctl(fd, TUNSETIFF, struct.pack(
-        "16sH", tap.encode(), IFF_TAP | IFF_NO_PI | IFF_MULTI_QUEUE | IFF_VNET_HDR))
-    fcntl.ioctl(fd, TUNSETVNETHDRSZ, struct.pack("i", 10))
-    return fd
-
-
 def main():
     if len(sys.argv) == 3 and sys.argv[2] == "hold":
-        attach(sys.argv[1])
-        print("holding", flush=True)
-        while True:
-            time.sleep(3600)
+        hold(sys.argv[1], vnet_hdr=True)
     if len(sys.argv) not in (5, 6):
         sys.exit(__doc__)
     tap, src, dst, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
     payload = int(sys.argv[5]) if len(sys.argv) == 6 else PAYLOAD
     with open("/sys/class/net/%s/address" % tap) as f:
         dmac = bytes.fromhex(f.read().strip().replace(":", ""))
-    fd = attach(tap)
+    fd = attach(tap, vnet_hdr=True)
     raw = frame(b"\x02\0\0\0\0\x01", dmac, src, dst, payload)
     write = os.write
     t0 = time.monotonic_ns()
