@@ -75,8 +75,8 @@ bool siitdc_v4_in_prefix(__be32 addr, const struct siitdc_prefix4 *p)
 	return ((addr ^ p->addr) & siitdc_v4_mask(p->len)) == 0;
 }
 
-bool siitdc_v6_in_prefix(const struct in6_addr *addr,
-			 const struct siitdc_prefix6 *p)
+bool siitdc_v6_in_prefix_any(const struct in6_addr *addr,
+			     const struct siitdc_prefix6 *p)
 {
 	unsigned int w = p->len / 32, i;
 

@@ -26,8 +26,23 @@ static inline __be32 siitdc_v4_mask(u8 len)
 
 /* @p must be a valid prefix: no bits set past its length. */
 bool siitdc_v4_in_prefix(__be32 addr, const struct siitdc_prefix4 *p);
-bool siitdc_v6_in_prefix(const struct in6_addr *addr,
-			 const struct siitdc_prefix6 *p);
+bool siitdc_v6_in_prefix_any(const struct in6_addr *addr,
+			     const struct siitdc_prefix6 *p);
+
+/*
+ * Per packet (pool6 membership, both directions): the usual /96 pool6 is
+ * three whole words, compared here without a call.
+ */
+static inline bool siitdc_v6_in_prefix(const struct in6_addr *addr,
+				       const struct siitdc_prefix6 *p)
+{
+	if (p->len == 96)
+		return !((addr->s6_addr32[0] ^ p->addr.s6_addr32[0]) |
+			 (addr->s6_addr32[1] ^ p->addr.s6_addr32[1]) |
+			 (addr->s6_addr32[2] ^ p->addr.s6_addr32[2]));
+	return siitdc_v6_in_prefix_any(addr, p);
+}
+
 /* Copies @addr with every bit past @len cleared. */
 void siitdc_v6_mask(const struct in6_addr *addr, u8 len, struct in6_addr *out);
 

@@ -722,14 +722,16 @@ static void test_v6_in_prefix(void)
 			rng_bytes(&in, sizeof(in));
 			for (i = 0; i < len; i++)
 				setbit6(&in, i, bit6(&p.addr, i));
-			CHECK(siitdc_v6_in_prefix(&in, &p),
+			CHECK(siitdc_v6_in_prefix(&in, &p) &&
+			      siitdc_v6_in_prefix_any(&in, &p),
 			      "%s not in %s/%u", s6(&in), s6(&p.addr), len);
 			if (!len)
 				continue;
 			/* Flip one prefix bit (first, last, or random). */
 			flip = n == 0 ? 0 : n == 1 ? len - 1u : rng_below(len);
 			setbit6(&in, flip, !bit6(&in, flip));
-			CHECK(!siitdc_v6_in_prefix(&in, &p),
+			CHECK(!siitdc_v6_in_prefix(&in, &p) &&
+			      !siitdc_v6_in_prefix_any(&in, &p),
 			      "%s in %s/%u despite bit %u", s6(&in),
 			      s6(&p.addr), len, flip);
 		}
